@@ -1,0 +1,112 @@
+"""Which MARC format a request body is in, and which one the client wants back."""
+
+from dataclasses import dataclass
+
+from app import marc
+from app.api.errors import BadQuery, NotAcceptable, UnsupportedMediaType
+
+ENVELOPE = "application/json"
+
+# Media types a body may declare; None means "detect the format from the bytes".
+_BODY_TYPES: dict[str, marc.Format | None] = {
+    "application/marc": marc.Format.MRC,
+    "application/marcxml+xml": marc.Format.MARCXML,
+    "application/xml": marc.Format.MARCXML,
+    "text/xml": marc.Format.MARCXML,
+    "application/marc+json": marc.Format.JSON,
+    "application/json": marc.Format.JSON,
+    "text/x-marc-mnemonic": marc.Format.MRK,
+    "text/plain": marc.Format.MRK,
+    "application/octet-stream": None,
+    # What `curl --data-binary` sends when nobody says otherwise.
+    "application/x-www-form-urlencoded": None,
+}
+
+# Media types a client may ask for, in the order offered; the envelope is the default.
+_OFFERED: dict[str, marc.Format | None] = {
+    ENVELOPE: None,
+    "application/marc+json": marc.Format.JSON,
+    "application/marcxml+xml": marc.Format.MARCXML,
+    "application/xml": marc.Format.MARCXML,
+    "text/xml": marc.Format.MARCXML,
+    "application/marc": marc.Format.MRC,
+    "text/x-marc-mnemonic": marc.Format.MRK,
+    "text/plain": marc.Format.MRK,
+}
+
+BODY_MEDIA_TYPES = [t for t in _BODY_TYPES if t != "application/x-www-form-urlencoded"]
+
+
+def body_format(content_type: str | None) -> marc.Format | None:
+    """The format a body declares, or None to detect it. Raises UnsupportedMediaType."""
+    if not content_type:
+        return None
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type not in _BODY_TYPES:
+        raise UnsupportedMediaType(media_type, BODY_MEDIA_TYPES)
+    return _BODY_TYPES[media_type]
+
+
+def requested_format(format_param: str | None) -> marc.Format | None:
+    """The format named by ?format=, or None. Raises BadQuery for an unknown name."""
+    if format_param is None:
+        return None
+    try:
+        return marc.Format(format_param.lower())
+    except ValueError:
+        names = ", ".join(f.value for f in marc.Format)
+        raise BadQuery(f"format {format_param!r} is not one of {names}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class _Range:
+    media_type: str
+    quality: float
+    order: int
+
+
+def _parse_accept(accept: str) -> list[_Range]:
+    ranges = []
+    for order, part in enumerate(accept.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        if not pieces[0]:
+            continue
+        quality = 1.0
+        for parameter in pieces[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        ranges.append(_Range(pieces[0].lower(), quality, order))
+    return ranges
+
+
+def _matches(media_range: str, offered: str) -> bool:
+    if media_range in ("*/*", offered):
+        return True
+    kind, _, subtype = media_range.partition("/")
+    return subtype == "*" and offered.startswith(kind + "/")
+
+
+def negotiate(format_param: str | None, accept: str | None) -> marc.Format | None:
+    """The download format for a record: ?format= first, then Accept; None means the envelope.
+
+    Raises BadQuery for an unknown ?format= and NotAcceptable when Accept allows nothing offered."""
+    named = requested_format(format_param)
+    if named is not None or not accept:
+        return named
+    best: tuple[float, int, int] | None = None
+    choice: marc.Format | None = None
+    for position, (offered, fmt) in enumerate(_OFFERED.items()):
+        for media_range in _parse_accept(accept):
+            if media_range.quality <= 0 or not _matches(media_range.media_type, offered):
+                continue
+            specific = 0 if "*" in media_range.media_type else 1
+            key = (media_range.quality, specific, -position)
+            if best is None or key > best:
+                best, choice = key, fmt
+    if best is None:
+        raise NotAcceptable(accept, list(_OFFERED))
+    return choice

@@ -1,0 +1,375 @@
+"""The record API: upload, fetch in four formats, replace, delete, history, look-up."""
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from app import marc
+from app.api.body import raw_body
+from app.api.cursor import decode_cursor, encode_cursor
+from app.api.deps import RecordServiceDep, SettingsDep
+from app.api.errors import BadPrecondition, BadQuery, PreconditionRequired
+from app.api.negotiation import body_format, negotiate
+from app.api.problems import problem_responses
+from app.api.schemas import (
+    FieldChangeOut,
+    MarcJson,
+    RecordDiff,
+    RecordEnvelope,
+    RecordList,
+    RecordListItem,
+    Tombstone,
+    ValidationResult,
+    VersionEntry,
+    VersionList,
+)
+from app.services.records import FoundRecord, RecordQuery
+from app.settings import Settings
+
+API_BASE = "/api/v1"
+
+router = APIRouter(prefix="/records", tags=["records"])
+
+_TEXT_SCHEMA = {"type": "string"}
+_MARC_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "One MARC 21 record. The format is taken from Content-Type, or detected "
+        "from the bytes when none (or application/octet-stream) is given.",
+        "content": {
+            "application/marc": {"schema": {"type": "string", "format": "binary"}},
+            "application/marcxml+xml": {"schema": _TEXT_SCHEMA},
+            "application/marc+json": {"schema": {"$ref": "#/components/schemas/MarcJson"}},
+            "application/json": {"schema": {"$ref": "#/components/schemas/MarcJson"}},
+            "text/x-marc-mnemonic": {"schema": _TEXT_SCHEMA},
+            "text/plain": {"schema": _TEXT_SCHEMA},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+_DOWNLOADS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The JSON envelope, or the record in the format asked for by ?format= "
+        "or Accept",
+        "content": {
+            "application/marc+json": {"schema": {"$ref": "#/components/schemas/MarcJson"}},
+            "application/marcxml+xml": {"schema": _TEXT_SCHEMA},
+            "application/marc": {"schema": {"type": "string", "format": "binary"}},
+            "text/x-marc-mnemonic": {"schema": _TEXT_SCHEMA},
+        },
+        "headers": {"ETag": {"schema": _TEXT_SCHEMA}},
+    },
+    304: {"description": "Not modified: If-None-Match holds the current ETag"},
+}
+_ETAG = re.compile(r'^\s*(?:"v?(\d+)"|v?(\d+))\s*$')
+
+FormatParam = Annotated[
+    marc.Format | None,
+    Query(alias="format", description="Download format; without it, Accept decides"),
+]
+
+
+def _base(settings: Settings) -> str:
+    return settings.public_base_url.rstrip("/") + API_BASE
+
+
+def etag(version: int) -> str:
+    """The ETag of a record at a version (the same for all its formats)."""
+    return f'"v{version}"'
+
+
+def _expected_version(if_match: str | None, *, required: bool) -> int | None:
+    if if_match is None:
+        if required:
+            raise PreconditionRequired()
+        return None
+    if if_match.strip() == "*":
+        return None
+    found = _ETAG.match(if_match)
+    if not found:
+        raise BadPrecondition(if_match)
+    return int(found.group(1) or found.group(2))
+
+
+def _not_modified(if_none_match: str | None, version: int) -> bool:
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag(version) in tags
+
+
+def _file_name(found: FoundRecord, fmt: marc.Format, *, of_version: bool) -> str:
+    suffix = f"-v{found.version}" if of_version else ""
+    return f"record-{found.id}{suffix}.{fmt.extension}"
+
+
+def _render(found: FoundRecord, fmt: marc.Format) -> bytes:
+    if fmt is marc.Format.MRC and found.iso2709 is not None:
+        return found.iso2709
+    return marc.write(found.record, fmt)  # raises RecordTooLong for an oversize .mrc
+
+
+def _media_type(fmt: marc.Format) -> str:
+    return fmt.media_type if fmt is marc.Format.MRC else f"{fmt.media_type}; charset=utf-8"
+
+
+def _answer(
+    found: FoundRecord,
+    *,
+    fmt_param: marc.Format | None,
+    accept: str | None,
+    if_none_match: str | None,
+    settings: Settings,
+    of_version: bool,
+) -> Response | RecordEnvelope:
+    fmt = negotiate(fmt_param.value if fmt_param else None, accept)
+    headers = {"ETag": etag(found.version), "Vary": "Accept"}
+    if _not_modified(if_none_match, found.version):
+        return Response(status_code=304, headers=headers)
+    if fmt is None:
+        envelope = RecordEnvelope.of(found, base=_base(settings), of_version=of_version)
+        return Response(
+            envelope.model_dump_json(), media_type="application/json", headers=headers
+        )
+    name = _file_name(found, fmt, of_version=of_version)
+    headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(_render(found, fmt), media_type=_media_type(fmt), headers=headers)
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses=problem_responses(400, 413, 415, 422),
+    openapi_extra=_MARC_BODY,
+    summary="Upload a record",
+)
+def create_record(
+    request: Request,
+    response: Response,
+    payload: Annotated[bytes, Depends(raw_body)],
+    records: RecordServiceDep,
+    settings: SettingsDep,
+) -> RecordEnvelope:
+    """Store a new record in any of the four formats; it gets its number in 001."""
+    saved = records.create(payload, body_format(request.headers.get("content-type")))
+    base = _base(settings)
+    response.headers["Location"] = f"{base}/records/{saved.found.id}"
+    response.headers["ETag"] = etag(saved.found.version)
+    return RecordEnvelope.of(saved.found, base=base, warnings=saved.warnings)
+
+
+@router.post(
+    "/validate",
+    responses=problem_responses(413, 415),
+    openapi_extra=_MARC_BODY,
+    summary="Check a record without storing it",
+)
+def validate_record(
+    request: Request,
+    payload: Annotated[bytes, Depends(raw_body)],
+    records: RecordServiceDep,
+) -> ValidationResult:
+    """Report every problem of a record (errors block storing, warnings do not)."""
+    report = records.validate(payload, body_format(request.headers.get("content-type")))
+    return ValidationResult.of(report)
+
+
+@router.get(
+    "",
+    responses=problem_responses(400, 422),
+    summary="Look records up by standard number, or list them",
+)
+def list_records(
+    request: Request,
+    records: RecordServiceDep,
+    settings: SettingsDep,
+    isbn: Annotated[str | None, Query(description="ISBN-10 or -13, hyphens or not")] = None,
+    issn: Annotated[str | None, Query(description="ISSN, hyphen or not")] = None,
+    lccn: Annotated[str | None, Query(description="Library of Congress control number")] = None,
+    control_number: Annotated[
+        str | None, Query(description="001 of this catalogue, or a 035 such as (OCoLC)12345")
+    ] = None,
+    updated_since: Annotated[
+        datetime | None, Query(description="Only records changed at or after this time")
+    ] = None,
+    include_deleted: Annotated[
+        bool, Query(description="Also list tombstones (deleted records)")
+    ] = False,
+    cursor: Annotated[str | None, Query(description="From the previous page's next link")] = None,
+    limit: Annotated[int | None, Query(ge=1, description="Records per page")] = None,
+) -> RecordList:
+    """List records in order of last change, one page at a time."""
+    if updated_since is not None and updated_since.tzinfo is None:
+        raise BadQuery("updated_since needs a time zone, e.g. 2026-11-25T00:00:00Z")
+    size = min(limit or settings.page_size, settings.max_page_size)
+    query = RecordQuery(
+        isbn=isbn,
+        issn=issn,
+        lccn=lccn,
+        control_number=control_number,
+        updated_since=updated_since,
+        include_deleted=include_deleted,
+    )
+    after = decode_cursor(cursor) if cursor else None
+    try:
+        page = records.find(query, after=after, limit=size)
+    except ValueError as error:
+        raise BadQuery(str(error)) from error
+    base = _base(settings)
+    next_link = None
+    if page.next_key is not None:
+        params = {k: v for k, v in request.query_params.items() if k != "cursor"}
+        params["cursor"] = encode_cursor(page.next_key)
+        next_link = f"{base}/records?{urlencode(params)}"
+    return RecordList(
+        items=[RecordListItem.of(found, base=base) for found in page.items], next=next_link
+    )
+
+
+@router.get(
+    "/{record_id}",
+    response_model=RecordEnvelope,
+    responses={**_DOWNLOADS, **problem_responses(400, 404, 406, 410, 422)},
+    summary="Fetch a record",
+)
+def read_record(
+    record_id: int,
+    records: RecordServiceDep,
+    settings: SettingsDep,
+    fmt: FormatParam = None,
+    accept: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response | RecordEnvelope:
+    """The current version: a JSON envelope, or the record as .mrc, MARCXML, .mrk or JSON."""
+    return _answer(
+        records.get(record_id),
+        fmt_param=fmt,
+        accept=accept,
+        if_none_match=if_none_match,
+        settings=settings,
+        of_version=False,
+    )
+
+
+@router.put(
+    "/{record_id}",
+    responses=problem_responses(400, 404, 410, 412, 413, 415, 422, 428),
+    openapi_extra=_MARC_BODY,
+    summary="Replace a record with a new version",
+)
+def replace_record(
+    record_id: int,
+    request: Request,
+    response: Response,
+    payload: Annotated[bytes, Depends(raw_body)],
+    records: RecordServiceDep,
+    settings: SettingsDep,
+    if_match: Annotated[
+        str | None, Header(description='The ETag you read the record with, e.g. "v3"')
+    ] = None,
+) -> RecordEnvelope:
+    """Write a new version; If-Match must hold the ETag of the version it replaces."""
+    expected = _expected_version(if_match, required=True)
+    saved = records.replace(
+        record_id,
+        payload,
+        body_format(request.headers.get("content-type")),
+        expected_version=expected,
+    )
+    response.headers["ETag"] = etag(saved.found.version)
+    return RecordEnvelope.of(saved.found, base=_base(settings), warnings=saved.warnings)
+
+
+@router.delete(
+    "/{record_id}",
+    responses=problem_responses(400, 404, 410, 412),
+    summary="Delete a record, leaving a tombstone",
+)
+def delete_record(
+    record_id: int,
+    records: RecordServiceDep,
+    if_match: Annotated[str | None, Header(description="Optional: delete only this version")] = None,
+) -> Tombstone:
+    """Tombstone the record: it answers 410 from now on and its history is kept."""
+    found = records.delete(record_id, expected_version=_expected_version(if_match, required=False))
+    assert found.deleted_at is not None
+    return Tombstone(
+        id=found.id, version=found.version, status=found.status, deleted_at=found.deleted_at
+    )
+
+
+@router.get(
+    "/{record_id}/versions",
+    responses=problem_responses(404),
+    summary="A record's history",
+)
+def list_versions(record_id: int, records: RecordServiceDep, settings: SettingsDep) -> VersionList:
+    """Every version of the record, oldest first, deletions included."""
+    base = _base(settings)
+    return VersionList(
+        record_id=record_id,
+        versions=[
+            VersionEntry.of(info, base=base, record_id=record_id)
+            for info in records.versions(record_id)
+        ],
+    )
+
+
+@router.get(
+    "/{record_id}/versions/{version}",
+    response_model=RecordEnvelope,
+    responses={**_DOWNLOADS, **problem_responses(400, 404, 406, 422)},
+    summary="Fetch one version of a record",
+)
+def read_version(
+    record_id: int,
+    version: int,
+    records: RecordServiceDep,
+    settings: SettingsDep,
+    fmt: FormatParam = None,
+    accept: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response | RecordEnvelope:
+    """The record as it was at that version, in any format."""
+    return _answer(
+        records.version(record_id, version),
+        fmt_param=fmt,
+        accept=accept,
+        if_none_match=if_none_match,
+        settings=settings,
+        of_version=True,
+    )
+
+
+@router.get(
+    "/{record_id}/diff",
+    responses=problem_responses(400, 404, 422),
+    summary="Compare two versions field by field",
+)
+def diff_versions(
+    record_id: int,
+    records: RecordServiceDep,
+    from_version: Annotated[
+        int | None, Query(alias="from", ge=1, description="Default: the one before `to`")
+    ] = None,
+    to_version: Annotated[int | None, Query(alias="to", ge=1, description="Default: latest")] = None,
+) -> RecordDiff:
+    """Fields added, removed and changed from one version to another."""
+    newest = records.versions(record_id)[-1].version
+    to_number = to_version or newest
+    from_number = from_version or max(to_number - 1, 1)
+    changes = records.diff(record_id, from_number, to_number)
+    return RecordDiff(
+        record_id=record_id,
+        from_version=from_number,
+        to_version=to_number,
+        changes=[
+            FieldChangeOut(change=c.change, tag=c.tag, old=c.old, new=c.new) for c in changes
+        ],
+    )
+
+
+__all__ = ["API_BASE", "MarcJson", "router"]

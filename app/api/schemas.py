@@ -1,0 +1,238 @@
+"""Request and response bodies of the JSON API (pydantic lives here, at the edge)."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from app import marc
+from app.api.problems import ProblemItem
+from app.services.records import FoundRecord, ValidationReport, VersionInfo
+
+
+class MarcJson(BaseModel):
+    """A record in MARC-in-JSON, the code4lib serialisation pymarc and MarcEdit speak."""
+
+    leader: str = Field(examples=["01142cam  2200301 a 4500"])
+    fields: list[dict[str, Any]] = Field(
+        examples=[[{"001": "42"}, {"245": {"ind1": "1", "ind2": "0", "subfields": [{"a": "…"}]}}]]
+    )
+
+
+class Summary(BaseModel):
+    """The parts of a record libraries ask for first, read from its fields."""
+
+    title: str | None
+    responsibility: str | None
+    main_entry: str | None
+    edition: str | None
+    place: str | None
+    publisher: str | None
+    year: int | None
+    extent: str | None
+    language: str | None
+    isbns: list[str] = Field(description="ISBN-13, digits only")
+    issns: list[str]
+    lccn: str | None
+    control_numbers: list[str] = Field(description="035 $a, e.g. (OCoLC)12345")
+    ddc: str | None
+    subjects: list[str]
+    record_type: str = Field(description="leader/06-07, e.g. am = book")
+
+    @classmethod
+    def of(cls, summary: marc.RecordSummary) -> "Summary":
+        return cls(
+            title=summary.title,
+            responsibility=summary.responsibility,
+            main_entry=summary.main_entry,
+            edition=summary.edition,
+            place=summary.place,
+            publisher=summary.publisher,
+            year=summary.year,
+            extent=summary.extent,
+            language=summary.language,
+            isbns=list(summary.isbns),
+            issns=list(summary.issns),
+            lccn=summary.lccn,
+            control_numbers=list(summary.control_numbers),
+            ddc=summary.ddc,
+            subjects=list(summary.subjects),
+            record_type=summary.record_type,
+        )
+
+
+class RecordLinks(BaseModel):
+    """Where to fetch this record in each format, and its history."""
+
+    self: str
+    json: str
+    marcxml: str
+    mrc: str
+    mrk: str
+    versions: str
+
+
+def record_links(base: str, record_id: int, version: int | None = None) -> RecordLinks:
+    """Links of a record (or of one of its versions) under an API base such as /api/v1."""
+    path = f"{base}/records/{record_id}"
+    self_path = path if version is None else f"{path}/versions/{version}"
+    return RecordLinks(
+        self=self_path,
+        json=f"{self_path}?format=json",
+        marcxml=f"{self_path}?format=marcxml",
+        mrc=f"{self_path}?format=mrc",
+        mrk=f"{self_path}?format=mrk",
+        versions=f"{path}/versions",
+    )
+
+
+class RecordEnvelope(BaseModel):
+    """A record with what the catalogue knows about it."""
+
+    id: int
+    version: int
+    status: Literal["active", "deleted"] | str
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    summary: Summary
+    links: RecordLinks
+    record: MarcJson
+    warnings: list[ProblemItem] = Field(
+        default_factory=list, description="Problems that did not stop the record being stored"
+    )
+
+    @classmethod
+    def of(
+        cls,
+        found: FoundRecord,
+        *,
+        base: str,
+        warnings: tuple[marc.MarcProblem, ...] = (),
+        of_version: bool = False,
+    ) -> "RecordEnvelope":
+        return cls(
+            id=found.id,
+            version=found.version,
+            status=found.status,
+            created_at=found.created_at,
+            updated_at=found.updated_at,
+            deleted_at=found.deleted_at,
+            summary=Summary.of(found.summary),
+            links=record_links(base, found.id, found.version if of_version else None),
+            record=MarcJson.model_validate(marc.to_json(found.record)),
+            warnings=[ProblemItem.of(w) for w in warnings],
+        )
+
+
+class RecordListItem(BaseModel):
+    """One record in a listing: its summary and links, not the whole record."""
+
+    id: int
+    version: int
+    status: str
+    updated_at: datetime
+    deleted_at: datetime | None
+    summary: Summary
+    links: RecordLinks
+
+    @classmethod
+    def of(cls, found: FoundRecord, *, base: str) -> "RecordListItem":
+        return cls(
+            id=found.id,
+            version=found.version,
+            status=found.status,
+            updated_at=found.updated_at,
+            deleted_at=found.deleted_at,
+            summary=Summary.of(found.summary),
+            links=record_links(base, found.id),
+        )
+
+
+class RecordList(BaseModel):
+    """One page of records; follow `next` until it is null."""
+
+    items: list[RecordListItem]
+    next: str | None = Field(description="URL of the next page, or null on the last one")
+
+
+class Tombstone(BaseModel):
+    """What is left of a deleted record: its number, the version that deleted it, and when."""
+
+    id: int
+    version: int
+    status: str
+    deleted_at: datetime
+
+
+class VersionEntry(BaseModel):
+    """One version in a record's history."""
+
+    version: int
+    status: str
+    change: Literal["create", "update", "delete"] | str
+    created_at: datetime
+    created_by: str | None
+    links: RecordLinks
+
+    @classmethod
+    def of(cls, info: VersionInfo, *, base: str, record_id: int) -> "VersionEntry":
+        return cls(
+            version=info.version,
+            status=info.status,
+            change=info.change,
+            created_at=info.created_at,
+            created_by=info.created_by,
+            links=record_links(base, record_id, info.version),
+        )
+
+
+class VersionList(BaseModel):
+    """A record's history, oldest first."""
+
+    record_id: int
+    versions: list[VersionEntry]
+
+
+class FieldChangeOut(BaseModel):
+    """A field added, removed or changed between two versions, in MARC mnemonic form."""
+
+    change: Literal["added", "removed", "changed"]
+    tag: str
+    old: str | None
+    new: str | None
+
+
+class RecordDiff(BaseModel):
+    """The field-by-field difference between two versions of a record."""
+
+    record_id: int
+    from_version: int
+    to_version: int
+    changes: list[FieldChangeOut]
+
+
+class ValidationResult(BaseModel):
+    """What validation found; nothing was stored."""
+
+    valid: bool
+    problems: list[ProblemItem]
+    summary: Summary | None
+
+    @classmethod
+    def of(cls, report: ValidationReport) -> "ValidationResult":
+        return cls(
+            valid=report.valid,
+            problems=[ProblemItem.of(p) for p in report.problems],
+            summary=Summary.of(report.summary) if report.summary else None,
+        )
+
+
+class Health(BaseModel):
+    """Whether this process can serve: database reachable, schema at the newest migration."""
+
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unreachable"]
+    dialect: str
+    migration_current: str | None
+    migration_head: str | None

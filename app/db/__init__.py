@@ -1,0 +1,1 @@
+"""Storage: the engine, the ORM models and one repository module per aggregate."""

@@ -1,0 +1,83 @@
+"""The one place that knows the quirks of each database engine."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+# Execution option read by the SQLite "begin" hook: writers take the write lock up front, so two
+# transactions that both read first never deadlock on the upgrade (SQLite would answer "locked").
+_SQLITE_BEGIN = "catalog_sqlite_begin"
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """An engine with the two kinds of session the use-cases open."""
+
+    engine: Engine | Connection
+    reader: sessionmaker[Session]
+    writer: sessionmaker[Session]
+
+    @property
+    def dialect(self) -> str:
+        """Name of the engine's dialect: "sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
+    # SQLAlchemy's documented pysqlite recipe: the driver's own implicit BEGIN is switched off and
+    # SQLAlchemy emits BEGIN itself, so SAVEPOINT and transaction boundaries behave.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_database(
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    sqlite_busy_timeout_ms: int = 30000,
+) -> Database:
+    """Create the engine for a URL with the settings its dialect needs, and its sessionmakers."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _prepare_sqlite_file(parsed)
+        engine = create_engine(parsed)
+        _install_sqlite_hooks(engine, sqlite_busy_timeout_ms)
+    else:
+        engine = create_engine(
+            parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+        )
+    return database_on(engine)
+
+
+def database_on(bind: Engine | Connection, **session_options: Any) -> Database:
+    """Wrap an engine, or a connection already in a transaction (tests), in a Database."""
+    writer_bind = (
+        bind if isinstance(bind, Connection) else bind.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+    )
+    return Database(
+        engine=bind,
+        reader=sessionmaker(bind=bind, expire_on_commit=False, **session_options),
+        writer=sessionmaker(bind=writer_bind, expire_on_commit=False, **session_options),
+    )

@@ -1,0 +1,121 @@
+"""The typed ORM models: current records, their versions, and their identifiers."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every engine (SQLite stores none)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        # SQLite compares the stored text: one fixed format keeps keyset pages in time order.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a naming convention, so Alembic can name every constraint."""
+
+    metadata = MetaData(
+        naming_convention={
+            "pk": "pk_%(table_name)s",
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        }
+    )
+
+
+class StoredRecord(Base):
+    """The current version of a catalogue record; every version, this one too, is in RecordVersion.
+
+    The record is kept twice on purpose: `marc_json` (MARC-in-JSON) is canonical and holds any
+    record; `marc` (ISO 2709) is a copy for fast .mrc downloads, NULL when the record is too long
+    for ISO 2709's 99,999 bytes.
+    """
+
+    __tablename__ = "record"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    marc_json: Mapped[str] = mapped_column(Text)
+    marc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    title: Mapped[str | None] = mapped_column(String(2000))
+    main_entry: Mapped[str | None] = mapped_column(String(1000))
+    year: Mapped[int | None] = mapped_column(index=True)
+    language: Mapped[str | None] = mapped_column(String(3), index=True)
+    publisher: Mapped[str | None] = mapped_column(String(1000))
+    ddc: Mapped[str | None] = mapped_column(String(100), index=True)
+    record_type: Mapped[str] = mapped_column(String(2), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    identifiers: Mapped[list["RecordIdentifier"]] = relationship(
+        back_populates="record", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (Index("ix_record_updated_at_id", "updated_at", "id"),)
+    # Optimistic concurrency across processes: every UPDATE says "WHERE version = <as read>", so a
+    # writer that lost the race fails instead of overwriting. The service sets the new number.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+class RecordIdentifier(Base):
+    """One standard number or control number of a record, normalised for exact look-up."""
+
+    __tablename__ = "record_identifier"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    scheme: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(300))
+
+    record: Mapped[StoredRecord] = relationship(back_populates="identifiers")
+
+    __table_args__ = (Index("ix_record_identifier_scheme_value", "scheme", "value"),)
+
+
+class RecordVersion(Base):
+    """One version of a record as it was written, the current one included; never changed."""
+
+    __tablename__ = "record_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20))
+    change: Mapped[str] = mapped_column(String(20))
+    marc_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("record_id", "version", name="uq_record_version_record_id"),)

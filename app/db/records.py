@@ -1,0 +1,118 @@
+"""Queries over stored records, their identifiers and their versions. Never commits."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, delete, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.db.models import RecordIdentifier, RecordVersion, StoredRecord
+
+
+@dataclass(frozen=True, slots=True)
+class PageKey:
+    """Sort keys of the last row of a page: the next page starts after them."""
+
+    updated_at: datetime
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierMatch:
+    """Records whose identifiers include any of these (scheme, value) pairs, or these ids."""
+
+    pairs: tuple[tuple[str, str], ...] = ()
+    ids: tuple[int, ...] = ()
+
+
+class RecordRepository:
+    """Records of one session; the caller owns the transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, record_id: int) -> StoredRecord | None:
+        return self._session.get(StoredRecord, record_id)
+
+    def add(self, row: StoredRecord) -> StoredRecord:
+        self._session.add(row)
+        self._session.flush()
+        return row
+
+    def set_identifiers(self, row: StoredRecord, pairs: Iterable[tuple[str, str]]) -> None:
+        self._session.execute(delete(RecordIdentifier).where(RecordIdentifier.record_id == row.id))
+        self._session.add_all(
+            RecordIdentifier(record_id=row.id, scheme=scheme, value=value)
+            for scheme, value in dict.fromkeys(pairs)
+        )
+
+    def add_version(self, version: RecordVersion) -> None:
+        self._session.add(version)
+
+    def versions(self, record_id: int) -> Sequence[RecordVersion]:
+        return self._session.scalars(
+            select(RecordVersion)
+            .where(RecordVersion.record_id == record_id)
+            .order_by(RecordVersion.version)
+        ).all()
+
+    def version(self, record_id: int, number: int) -> RecordVersion | None:
+        return self._session.scalars(
+            select(RecordVersion).where(
+                RecordVersion.record_id == record_id, RecordVersion.version == number
+            )
+        ).one_or_none()
+
+    def has_any(self) -> bool:
+        """Whether the catalogue has ever held a record (tombstones count)."""
+        return bool(self._session.scalar(select(exists().select_from(StoredRecord))))
+
+    def count(self) -> int:
+        return self._session.scalar(select(func.count()).select_from(StoredRecord)) or 0
+
+    def page(
+        self,
+        *,
+        match: IdentifierMatch | None,
+        updated_since: datetime | None,
+        include_deleted: bool,
+        after: PageKey | None,
+        limit: int,
+    ) -> Sequence[StoredRecord]:
+        """Rows in (updated_at, id) order after the given key: a keyset page, never OFFSET."""
+        query: Select[tuple[StoredRecord]] = select(StoredRecord)
+        if match is not None:
+            conditions = []
+            if match.pairs:
+                conditions.append(
+                    StoredRecord.id.in_(
+                        select(RecordIdentifier.record_id).where(
+                            or_(
+                                *(
+                                    and_(
+                                        RecordIdentifier.scheme == scheme,
+                                        RecordIdentifier.value == value,
+                                    )
+                                    for scheme, value in match.pairs
+                                )
+                            )
+                        )
+                    )
+                )
+            if match.ids:
+                conditions.append(StoredRecord.id.in_(match.ids))
+            query = query.where(or_(*conditions)) if conditions else query.where(False)
+        if updated_since is not None:
+            query = query.where(StoredRecord.updated_at >= updated_since)
+        if not include_deleted:
+            query = query.where(StoredRecord.deleted_at.is_(None))
+        if after is not None:
+            query = query.where(
+                or_(
+                    StoredRecord.updated_at > after.updated_at,
+                    and_(StoredRecord.updated_at == after.updated_at, StoredRecord.id > after.id),
+                )
+            )
+        query = query.order_by(StoredRecord.updated_at, StoredRecord.id).limit(limit)
+        return self._session.scalars(query).all()

@@ -1,0 +1,64 @@
+"""create_app(settings): the one place that wires engine, services and routers."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from fastapi import FastAPI
+
+from app.api import health, records
+from app.api.body import BodyLimitMiddleware
+from app.api.problems import install_problem_handlers
+from app.api.request_id import RequestIdMiddleware
+from app.db.engine import Database, create_database
+from app.log import configure_logging
+from app.services.records import RecordService
+from app.settings import Settings
+
+DESCRIPTION = """\
+The national shared catalogue: libraries catalogue a book once and everyone reuses the record.
+Records are MARC 21, uploaded and downloaded as ISO 2709 (.mrc), MARCXML, MARC-in-JSON or
+MARC mnemonic text (.mrk). Errors are application/problem+json (RFC 9457).
+"""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    clock: Callable[[], datetime] = _utc_now,
+) -> FastAPI:
+    """Build the application; tests pass their own database (one per engine) and clock."""
+    database = database or create_database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )
+    app = FastAPI(
+        title="shared-catalog",
+        version="1",
+        description=DESCRIPTION,
+        license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.records = RecordService(database, org_code=settings.marc_org_code, clock=clock)
+
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(records.router, prefix=records.API_BASE)
+    app.include_router(health.router)
+
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The factory uvicorn workers call: settings from CATALOG_* variables."""
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -1,0 +1,499 @@
+"""Record use-cases: create, read, replace, delete, versions, diff, look-up, validate, import."""
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO
+
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app import marc
+from app.db.engine import Database
+from app.db.models import RecordVersion, StoredRecord
+from app.db.records import IdentifierMatch, PageKey, RecordRepository
+from app.services.errors import (
+    RecordDeleted,
+    RecordNotFound,
+    VersionMismatch,
+    VersionNotFound,
+)
+from app.services.identifiers import control_number_key, identifier_pairs, org_of
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+ACTIVE = "active"
+DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class FoundRecord:
+    """A record as stored at one version, with what the catalogue knows about it."""
+
+    id: int
+    version: int
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    record: marc.Record
+    summary: marc.RecordSummary
+    iso2709: bytes | None  # None when the record is too long for ISO 2709
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SavedRecord:
+    """The outcome of a write: the record as stored and the warnings it was stored with."""
+
+    found: FoundRecord
+    warnings: tuple[marc.MarcProblem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One entry of a record's history."""
+
+    version: int
+    status: str
+    change: str
+    created_at: datetime
+    created_by: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordQuery:
+    """Exact look-ups and a change window over the catalogue; empty means every record."""
+
+    isbn: str | None = None
+    issn: str | None = None
+    lccn: str | None = None
+    control_number: str | None = None
+    updated_since: datetime | None = None
+    include_deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPage:
+    """One keyset page; `next_key` is None on the last page."""
+
+    items: tuple[FoundRecord, ...]
+    next_key: PageKey | None
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationReport:
+    """What validate found; `summary` is None when the record could not be read."""
+
+    problems: tuple[marc.MarcProblem, ...]
+    summary: marc.RecordSummary | None
+
+    @property
+    def valid(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+
+@dataclass(slots=True)
+class ImportOutcome:
+    """Counts and rejections of a plain import."""
+
+    read: int = 0
+    created: int = 0
+    rejected: list[marc.MarcProblem] = field(default_factory=list)
+    warnings: int = 0
+
+
+def _record_from_json(text: str) -> marc.Record:
+    return marc.read_one(text.encode("utf-8"), marc.Format.JSON).record
+
+
+def _iso2709_or_none(record: marc.Record) -> bytes | None:
+    try:
+        return marc.write(record, marc.Format.MRC)
+    except marc.RecordTooLong:
+        return None
+
+
+def _clip(text: str | None, length: int) -> str | None:
+    return text[:length] if text is not None else None
+
+
+class RecordService:
+    """The record use-cases over one database."""
+
+    def __init__(self, database: Database, *, org_code: str, clock: Clock) -> None:
+        self._db = database
+        self._org_code = org_code
+        self._clock = clock
+
+    # -- reading and checking input -------------------------------------------------------
+
+    def _accept(
+        self, parsed: marc.ParsedRecord
+    ) -> tuple[marc.Record, tuple[marc.MarcProblem, ...]]:
+        problems = parsed.warnings + marc.validate(parsed.record)
+        if any(p.severity == "error" for p in problems):
+            raise marc.InvalidRecord(tuple(p.at(parsed.position) for p in problems))
+        return parsed.record, problems
+
+    def validate(self, payload: bytes, fmt: marc.Format | None) -> ValidationReport:
+        """Report every problem of a record without storing anything."""
+        try:
+            parsed = marc.read_one(payload, fmt)
+        except marc.UnreadableRecord as error:
+            return ValidationReport(problems=(error.problem,), summary=None)
+        problems = parsed.warnings + marc.validate(parsed.record)
+        return ValidationReport(problems=problems, summary=marc.summarize(parsed.record))
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def _write_current(
+        self, session: Session, row: StoredRecord, record: marc.Record, *, now: datetime
+    ) -> marc.Record:
+        canonical = marc.assign_identity(
+            record, control_number=str(row.id), org_code=self._org_code, timestamp=now
+        )
+        summary = marc.summarize(canonical)
+        row.marc_json = json.dumps(marc.to_json(canonical), ensure_ascii=False)
+        row.marc = _iso2709_or_none(canonical)
+        row.title = _clip(summary.title, 2000)
+        row.main_entry = _clip(summary.main_entry, 1000)
+        row.year = summary.year
+        row.language = _clip(summary.language, 3)
+        row.publisher = _clip(summary.publisher, 1000)
+        row.ddc = _clip(summary.ddc, 100)
+        row.record_type = summary.record_type[:2]
+        row.updated_at = now
+        RecordRepository(session).set_identifiers(row, identifier_pairs(summary))
+        return canonical
+
+    def _add_version(self, session: Session, row: StoredRecord, change: str) -> None:
+        RecordRepository(session).add_version(
+            RecordVersion(
+                record_id=row.id,
+                version=row.version,
+                status=row.status,
+                change=change,
+                marc_json=row.marc_json,
+                created_at=row.updated_at,
+                created_by=None,
+            )
+        )
+
+    def _insert(self, session: Session, record: marc.Record, now: datetime) -> StoredRecord:
+        row = RecordRepository(session).add(
+            StoredRecord(
+                version=1,
+                status=ACTIVE,
+                marc_json="{}",
+                record_type="  ",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        self._write_current(session, row, record, now=now)
+        self._add_version(session, row, "create")
+        return row
+
+    def create(self, payload: bytes, fmt: marc.Format | None) -> SavedRecord:
+        """Store a new record and give it its number.
+
+        Raises UnreadableRecord or InvalidRecord (nothing stored) when the payload is not one
+        acceptable record."""
+        record, warnings = self._accept(marc.read_one(payload, fmt))
+        now = self._clock()
+        with self._db.writer.begin() as session:
+            row = self._insert(session, record, now)
+            found = self._found(row)
+        logger.info("record created", extra={"record_id": found.id})
+        return SavedRecord(found=found, warnings=warnings)
+
+    def replace(
+        self,
+        record_id: int,
+        payload: bytes,
+        fmt: marc.Format | None,
+        *,
+        expected_version: int | None,
+    ) -> SavedRecord:
+        """Replace a record with a new version, if it is still at `expected_version`.
+
+        None replaces whatever version is current (HTTP's If-Match: *).
+
+        Raises RecordNotFound, RecordDeleted, VersionMismatch (nothing changed), or the
+        input errors of create."""
+        record, warnings = self._accept(marc.read_one(payload, fmt))
+        now = self._clock()
+        try:
+            with self._db.writer.begin() as session:
+                row = self._live_row(session, record_id)
+                if expected_version is not None and row.version != expected_version:
+                    raise VersionMismatch(
+                        record_id, expected=expected_version, current=row.version
+                    )
+                row.version += 1
+                self._write_current(session, row, record, now=now)
+                self._add_version(session, row, "update")
+                session.flush()
+                found = self._found(row)
+        except StaleDataError as error:
+            # Another process committed a new version between our read and our write.
+            raise VersionMismatch(
+                record_id, expected=expected_version or 0, current=(expected_version or 0) + 1
+            ) from error
+        logger.info("record replaced", extra={"record_id": record_id, "version": found.version})
+        return SavedRecord(found=found, warnings=warnings)
+
+    def delete(self, record_id: int, *, expected_version: int | None) -> FoundRecord:
+        """Leave a tombstone: the record answers 410 from now on; its history stays."""
+        now = self._clock()
+        try:
+            with self._db.writer.begin() as session:
+                row = self._live_row(session, record_id)
+                if expected_version is not None and row.version != expected_version:
+                    raise VersionMismatch(
+                        record_id, expected=expected_version, current=row.version
+                    )
+                row.version += 1
+                row.status = DELETED
+                row.deleted_at = now
+                row.updated_at = now
+                self._add_version(session, row, "delete")
+                session.flush()
+                found = self._found(row)
+        except StaleDataError as error:
+            raise VersionMismatch(
+                record_id, expected=expected_version or 0, current=(expected_version or 0) + 1
+            ) from error
+        logger.info("record deleted", extra={"record_id": record_id})
+        return found
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _live_row(self, session: Session, record_id: int) -> StoredRecord:
+        row = RecordRepository(session).get(record_id)
+        if row is None:
+            raise RecordNotFound(record_id)
+        if row.deleted_at is not None:
+            raise RecordDeleted(record_id, row.deleted_at)
+        return row
+
+    def _found(self, row: StoredRecord) -> FoundRecord:
+        record = _record_from_json(row.marc_json)
+        return FoundRecord(
+            id=row.id,
+            version=row.version,
+            status=row.status,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            deleted_at=row.deleted_at,
+            record=record,
+            summary=marc.summarize(record),
+            iso2709=row.marc,
+        )
+
+    def get(self, record_id: int) -> FoundRecord:
+        """Return the current version. Raises RecordNotFound, or RecordDeleted for a tombstone."""
+        with self._db.reader() as session:
+            return self._found(self._live_row(session, record_id))
+
+    def versions(self, record_id: int) -> tuple[VersionInfo, ...]:
+        """Return a record's history, oldest first; tombstoned records keep theirs."""
+        with self._db.reader() as session:
+            if RecordRepository(session).get(record_id) is None:
+                raise RecordNotFound(record_id)
+            return tuple(
+                VersionInfo(
+                    version=v.version,
+                    status=v.status,
+                    change=v.change,
+                    created_at=v.created_at,
+                    created_by=v.created_by,
+                )
+                for v in RecordRepository(session).versions(record_id)
+            )
+
+    def version(self, record_id: int, number: int) -> FoundRecord:
+        """Return the record as it was at one version. Raises RecordNotFound, VersionNotFound."""
+        with self._db.reader() as session:
+            repository = RecordRepository(session)
+            row = repository.get(record_id)
+            if row is None:
+                raise RecordNotFound(record_id)
+            stored = repository.version(record_id, number)
+            if stored is None:
+                raise VersionNotFound(record_id, number)
+            record = _record_from_json(stored.marc_json)
+            return FoundRecord(
+                id=record_id,
+                version=stored.version,
+                status=stored.status,
+                created_at=row.created_at,
+                updated_at=stored.created_at,
+                deleted_at=stored.created_at if stored.status == DELETED else None,
+                record=record,
+                summary=marc.summarize(record),
+                iso2709=_iso2709_or_none(record),
+            )
+
+    def diff(self, record_id: int, old: int, new: int) -> tuple[marc.FieldChange, ...]:
+        """Compare two versions of a record field by field."""
+        return marc.diff(self.version(record_id, old).record, self.version(record_id, new).record)
+
+    def find(self, query: RecordQuery, *, after: PageKey | None, limit: int) -> RecordPage:
+        """Return one page of records matching the query, in (updated_at, id) order.
+
+        Raises ValueError when an ISBN, ISSN or LCCN in the query is not a valid one."""
+        match = self._identifier_match(query)
+        with self._db.reader() as session:
+            rows = RecordRepository(session).page(
+                match=match,
+                updated_since=query.updated_since,
+                include_deleted=query.include_deleted,
+                after=after,
+                limit=limit + 1,
+            )
+            items = tuple(self._found(row) for row in rows[:limit])
+        next_key = (
+            PageKey(updated_at=items[-1].updated_at, id=items[-1].id)
+            if len(rows) > limit
+            else None
+        )
+        return RecordPage(items=items, next_key=next_key)
+
+    def _identifier_match(self, query: RecordQuery) -> IdentifierMatch | None:
+        pairs: list[tuple[str, str]] = []
+        ids: list[int] = []
+        asked = False
+        if query.isbn is not None:
+            asked = True
+            isbn = marc.normalize_isbn(query.isbn)
+            if isbn is None:
+                raise ValueError(f"isbn {query.isbn!r} is not a valid ISBN-10 or ISBN-13")
+            pairs.append(("isbn", isbn))
+        if query.issn is not None:
+            asked = True
+            issn = marc.normalize_issn(query.issn)
+            if issn is None:
+                raise ValueError(f"issn {query.issn!r} is not a valid ISSN")
+            pairs.append(("issn", issn))
+        if query.lccn is not None:
+            asked = True
+            lccn = marc.normalize_lccn(query.lccn)
+            if lccn is None:
+                raise ValueError(f"lccn {query.lccn!r} is not a valid LCCN")
+            pairs.append(("lccn", lccn))
+        if query.control_number is not None:
+            asked = True
+            text = query.control_number.strip()
+            org = org_of(text)
+            key = control_number_key(text)
+            if org is None or org == self._org_code:
+                if key.isdigit():
+                    ids.append(int(key))
+            pairs.append(("035", text) if org is not None else ("ctrl", key))
+        if not asked:
+            return None
+        return IdentifierMatch(pairs=tuple(pairs), ids=tuple(ids))
+
+    # -- bulk -------------------------------------------------------------------------------
+
+    def export(self, query: RecordQuery, fmt: marc.Format, *, batch_size: int = 500) -> Iterator[bytes]:
+        """Stream every record matching the query in one format, in constant memory.
+
+        Reads one keyset page per short transaction, so a slow reader holds no lock. A record
+        too long for ISO 2709 is left out of a .mrc export, and logged."""
+
+        def records() -> Iterator[marc.Record]:
+            after: PageKey | None = None
+            while True:
+                page = self.find(query, after=after, limit=batch_size)
+                for found in page.items:
+                    if fmt is marc.Format.MRC and found.iso2709 is None:
+                        logger.warning(
+                            "record too long for .mrc, left out", extra={"record_id": found.id}
+                        )
+                        continue
+                    yield found.record
+                if page.next_key is None:
+                    return
+                after = page.next_key
+
+        yield from marc.write_collection(records(), fmt)
+
+    def has_records(self) -> bool:
+        """Whether the catalogue has ever held a record (tombstones count)."""
+        with self._db.reader() as session:
+            return RecordRepository(session).has_any()
+
+    def import_file(
+        self,
+        source: BinaryIO,
+        fmt: marc.Format | None,
+        *,
+        chunk_size: int = 1000,
+        on_progress: Callable[[ImportOutcome], None] | None = None,
+    ) -> ImportOutcome:
+        """Store every acceptable record of a file as a new record.
+
+        Commits every `chunk_size` records; a record that fails is reported with its position
+        and reason while the others load (a savepoint per record)."""
+        outcome = ImportOutcome()
+        for chunk in _chunks(marc.read(source, fmt), chunk_size):
+            now = self._clock()
+            with self._db.writer.begin() as session:
+                for item in chunk:
+                    outcome.read += 1
+                    if isinstance(item, marc.MarcProblem):
+                        outcome.rejected.append(item)
+                        continue
+                    try:
+                        record, warnings = self._accept(item)
+                    except marc.InvalidRecord as invalid:
+                        outcome.rejected.extend(
+                            p for p in invalid.problems if p.severity == "error"
+                        )
+                        continue
+                    try:
+                        with session.begin_nested():
+                            self._insert(session, record, now)
+                    except (IntegrityError, DataError) as error:
+                        # The savepoint is gone; the chunk goes on without this record.
+                        logger.warning(
+                            "record not stored", extra={"position": item.position, "error": error}
+                        )
+                        outcome.rejected.append(
+                            marc.MarcProblem(
+                                code="storage-refused",
+                                message=f"the database refused the record: {error.orig}",
+                                position=item.position,
+                            )
+                        )
+                        continue
+                    outcome.created += 1
+                    outcome.warnings += len(warnings)
+            if on_progress is not None:
+                on_progress(outcome)
+        return outcome
+
+
+def _chunks(
+    items: Iterator[marc.ParsedRecord | marc.MarcProblem], size: int
+) -> Iterator[list[marc.ParsedRecord | marc.MarcProblem]]:
+    chunk: list[marc.ParsedRecord | marc.MarcProblem] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+

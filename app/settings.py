@@ -1,0 +1,39 @@
+"""Everything the service reads from its environment (CATALOG_*)."""
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment (CATALOG_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="CATALOG_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///./var/catalog.db",
+        description="SQLAlchemy URL of the database: a SQLite file, or postgresql+psycopg://…",
+    )
+    marc_org_code: str = Field(
+        "VN-SHAREDCAT",
+        description="MARC organization code written to 003 of every record; each deployment "
+        "sets its own.",
+    )
+    max_upload_bytes: int = Field(
+        100 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes (413)."
+    )
+    page_size: int = Field(50, ge=1, le=1000, description="Records per page when no limit is given.")
+    max_page_size: int = Field(1000, ge=1, le=10000, description="Largest limit a client may ask.")
+    log_format: Literal["text", "json"] = Field("text", description="text for people, json lines.")
+    log_level: str = Field("INFO", description="Python logging level name.")
+    db_pool_size: int = Field(5, ge=1, description="Connections kept open per process (PostgreSQL).")
+    db_max_overflow: int = Field(10, ge=0, description="Extra connections under load (PostgreSQL).")
+    sqlite_busy_timeout_ms: int = Field(
+        30000, ge=0, description="How long a SQLite writer waits for the file lock, in ms."
+    )
+    public_base_url: str = Field(
+        "",
+        description="Base URL that links in responses start with, e.g. https://catalog.example.vn; "
+        "empty: relative links.",
+    )

@@ -1,0 +1,139 @@
+"""Fixtures shared by the whole suite: the corpus, both database engines, the app."""
+
+import itertools
+import os
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import NullPool
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from postgres_server import Server, find_pg_ctl, running_server  # noqa: E402
+
+from app.db import migrations  # noqa: E402
+from app.db.engine import Database, create_database, database_on  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+SCHEMAS = ROOT.parent / "shared" / "schemas"
+SAMPLES = ROOT / "sample_records"
+REQUIRE_POSTGRES = os.environ.get("CATALOG_TEST_REQUIRE_POSTGRES") == "1"
+PG_CTL = find_pg_ctl()
+ENGINES = ["sqlite", "postgresql"]
+TEST_ORG = "VN-TEST"
+
+
+def pytest_report_header() -> list[str]:
+    if PG_CTL:
+        return [f"PostgreSQL half: ON (server binaries at {Path(PG_CTL).parent})"]
+    return [
+        "PostgreSQL half: *** SKIPPED *** no PostgreSQL server binaries (pg_ctl) on this machine;"
+        " install Debian's postgresql package to run it (CI does)."
+    ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if REQUIRE_POSTGRES and not PG_CTL:
+        raise pytest.UsageError(
+            "CATALOG_TEST_REQUIRE_POSTGRES=1 but no pg_ctl was found: install postgresql"
+        )
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[Server]:
+    if not PG_CTL:
+        pytest.skip("PostgreSQL server binaries are not installed (see the run's header)")
+    with running_server(PG_CTL) as server:
+        yield server
+
+
+_database_names = (f"catalog_test_{n}" for n in itertools.count())
+
+
+def fresh_database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of one engine, not yet migrated."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalog.db'}"
+    server: Server = request.getfixturevalue("postgres_server")
+    name = next(_database_names)
+    with psycopg.connect(
+        host=server.host, port=server.port, user=server.user, dbname="postgres", autocommit=True
+    ) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return server.url(name)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def migrated_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A database of each engine, migrated to head once per run."""
+    url = fresh_database_url(request.param, request, tmp_path_factory.mktemp(request.param))
+    migrations.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(migrated_url: str) -> Iterator[Engine]:
+    database = create_database(migrated_url)
+    assert isinstance(database.engine, Engine)
+    yield database.engine
+    database.engine.dispose()
+
+
+@pytest.fixture
+def database(engine: Engine) -> Iterator[Database]:
+    """A Database whose commits become savepoints inside one transaction, undone after the test."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        yield database_on(connection, join_transaction_mode="create_savepoint")
+        outer.rollback()
+
+
+class SteppingClock:
+    """A clock that moves one second each time it is read, so every change has its own time."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> SteppingClock:
+    return SteppingClock(datetime(2026, 11, 25, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(migrated_url: str) -> Settings:
+    return Settings(database_url=migrated_url, marc_org_code=TEST_ORG, max_upload_bytes=2_000_000)
+
+
+@pytest.fixture
+def client(settings: Settings, database: Database, clock: SteppingClock) -> Iterator[TestClient]:
+    app = create_app(settings, database=database, clock=clock)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.fail(f"the MARC corpus is missing: expected it at {CORPUS}")
+    return CORPUS
+
+
+def null_pool_engine(url: str) -> Engine:
+    """An engine for tests that need real commits from several connections."""
+    return create_engine(url, poolclass=NullPool)
