@@ -83,8 +83,11 @@ def _files(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
+            # A folder of records may carry its README and dotfiles; they are not records.
             found.extend(
-                p for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() != ".md"
+                p
+                for p in sorted(path.iterdir())
+                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() != ".md"
             )
         elif path.is_file():
             found.append(path)

@@ -1,0 +1,85 @@
+"""The README cannot rot: its settings table names every setting, and its curl examples run."""
+
+import re
+from datetime import UTC, datetime
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.db import migrations
+from app.db.engine import create_database
+from app.main import create_app
+from app.services.records import RecordService
+from app.settings import Settings
+from conftest import ROOT, SAMPLES, SteppingClock, fresh_database_url
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_in_the_configuration_table() -> None:
+    table = set(re.findall(r"^\| `(CATALOG_[A-Z_]+)` \|", README, re.M))
+    fields = {f"CATALOG_{name.upper()}" for name in Settings.model_fields}
+    assert fields - table == set(), "settings missing from the README"
+    assert table - fields == set(), "README documents settings that do not exist"
+
+
+def curl_commands() -> Iterator[list[str]]:
+    """Each `curl …` of the README's shell blocks, with continuation lines joined."""
+    for block in re.findall(r"```(?:sh|bash|shell)\n(.*?)```", README, re.S):
+        text = block.replace("\\\n", " ")
+        for line in text.splitlines():
+            line = line.split("  #", 1)[0].strip()
+            if line.startswith("curl "):
+                yield shlex.split(line)
+
+
+def request_of(argv: list[str], workdir: Path) -> tuple[str, str, dict[str, str], bytes | None, str | None]:
+    method, url, headers, body, output = "GET", "", {}, None, None
+    args = iter(argv[1:])
+    for arg in args:
+        if arg in ("-X", "--request"):
+            method = next(args)
+        elif arg in ("-H", "--header"):
+            name, _, value = next(args).partition(":")
+            headers[name.strip()] = value.strip()
+        elif arg in ("--data-binary", "-d", "--data"):
+            value = next(args)
+            path = value[1:]
+            source = workdir / path if (workdir / path).exists() else ROOT / path
+            body = source.read_bytes() if value.startswith("@") else value.encode()
+            method = "POST" if method == "GET" else method
+        elif arg in ("-o", "--output"):
+            output = next(args)
+        elif arg.startswith("http"):
+            url = arg
+        elif arg.startswith("-") and arg not in ("-s", "-i", "-f", "-S", "-sS", "-si", "-L"):
+            pytest.fail(f"the README uses a curl option this test does not know: {arg}")
+    return method, url.removeprefix("http://localhost:8000"), headers, body, output
+
+
+def test_readme_curl_examples_run_against_a_fresh_catalogue(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = fresh_database_url("sqlite", request, tmp_path)
+    migrations.upgrade(url)
+    settings = Settings(database_url=url)
+    clock = SteppingClock(datetime(2026, 11, 25, tzinfo=UTC))
+    database = create_database(url)
+    service = RecordService(database, org_code=settings.marc_org_code, clock=clock)
+    for path in sorted(SAMPLES.iterdir()):
+        if path.suffix != ".md" and not path.name.startswith("."):
+            with path.open("rb") as source:
+                service.import_file(source, None)
+    commands = list(curl_commands())
+    assert len(commands) >= 6
+    with TestClient(create_app(settings, database=database, clock=clock)) as client:
+        for argv in commands:
+            method, path, headers, body, output = request_of(argv, tmp_path)
+            response = client.request(method, path, headers=headers, content=body)
+            assert response.status_code < 400, f"{shlex.join(argv)} → {response.status_code}: {response.text[:300]}"
+            if output:
+                (tmp_path / output).write_bytes(response.content)
+    database.engine.dispose()  # type: ignore[union-attr]
