@@ -1,6 +1,8 @@
 """`catalog`: serve, db upgrade/seed, import, export, show. Thin: parse, call a use-case, print."""
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +23,9 @@ from app.settings import Settings
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
 
-app = typer.Typer(help="The shared catalogue: serve it, load it, export from it.", no_args_is_help=True)
+app = typer.Typer(
+    help="The shared catalogue: serve it, load it, export from it.", no_args_is_help=True
+)
 db_app = typer.Typer(help="The database: migrations and first data.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 err = Console(stderr=True)
@@ -38,13 +42,17 @@ def _settings() -> Settings:
     return settings
 
 
-def _service(settings: Settings) -> RecordService:
+@contextmanager
+def _service(settings: Settings) -> Iterator[RecordService]:
     database = create_database(
         settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
     )
-    return RecordService(
-        database, org_code=settings.marc_org_code, clock=lambda: datetime.now(UTC)
-    )
+    try:
+        yield RecordService(
+            database, org_code=settings.marc_org_code, clock=lambda: datetime.now(UTC)
+        )
+    finally:
+        database.engine.dispose()  # type: ignore[union-attr]
 
 
 @app.command()
@@ -103,7 +111,9 @@ def _import(service: RecordService, files: list[Path], fmt: marc.Format | None) 
     for path in files:
         with err.status(f"importing {path.name}…"), path.open("rb") as source:
             outcome: ImportOutcome = service.import_file(source, fmt)
-        table.add_row(path.name, str(outcome.read), str(outcome.created), str(len(outcome.rejected)))
+        table.add_row(
+            path.name, str(outcome.read), str(outcome.created), str(len(outcome.rejected))
+        )
         for problem in outcome.rejected[:20]:
             where = f"record {problem.position}" if problem.position is not None else "file"
             err.print(f"[yellow]{path.name}, {where}: {problem.message}[/yellow]")
@@ -120,11 +130,11 @@ def db_seed(
 ) -> None:
     """Load a folder of records into a catalogue that has never held any (once only)."""
     settings = _settings()
-    service = _service(settings)
-    if service.has_records():
-        err.print("catalogue already has records: samples not loaded again")
-        return
-    _import(service, _files([directory]), None)
+    with _service(settings) as service:
+        if service.has_records():
+            err.print("catalogue already has records: samples not loaded again")
+            return
+        _import(service, _files([directory]), None)
 
 
 @app.command("import")
@@ -134,7 +144,10 @@ def import_files(
 ) -> None:
     """Store every record of the files as a new record; report the ones rejected."""
     settings = _settings()
-    raise typer.Exit(_import(_service(settings), _files(files), fmt))
+    paths = _files(files)
+    with _service(settings) as service:
+        code = _import(service, paths, fmt)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -151,16 +164,21 @@ def export(
 ) -> None:
     """Write every record (or those changed since a time) to stdout or a file."""
     settings = _settings()
-    since = updated_since.replace(tzinfo=UTC) if updated_since and not updated_since.tzinfo else updated_since
-    chunks = _service(settings).export(RecordQuery(updated_since=since), fmt)
-    if output is None:
-        for chunk in chunks:
-            sys.stdout.buffer.write(chunk)
-        sys.stdout.buffer.flush()
-        return
-    with output.open("wb") as sink:
-        for chunk in chunks:
-            sink.write(chunk)
+    since = (
+        updated_since.replace(tzinfo=UTC)
+        if updated_since and not updated_since.tzinfo
+        else updated_since
+    )
+    with _service(settings) as service:
+        chunks = service.export(RecordQuery(updated_since=since), fmt)
+        if output is None:
+            for chunk in chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            return
+        with output.open("wb") as sink:
+            for chunk in chunks:
+                sink.write(chunk)
 
 
 @app.command()
@@ -173,7 +191,8 @@ def show(
     """Print one record in a format (mnemonic by default)."""
     settings = _settings()
     try:
-        found = _service(settings).get(record_id)
+        with _service(settings) as service:
+            found = service.get(record_id)
     except (RecordNotFound, RecordDeleted) as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(EXIT_REJECTED) from error

@@ -23,11 +23,15 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         100 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes (413)."
     )
-    page_size: int = Field(50, ge=1, le=1000, description="Records per page when no limit is given.")
+    page_size: int = Field(
+        50, ge=1, le=1000, description="Records per page when no limit is given."
+    )
     max_page_size: int = Field(1000, ge=1, le=10000, description="Largest limit a client may ask.")
     log_format: Literal["text", "json"] = Field("text", description="text for people, json lines.")
     log_level: str = Field("INFO", description="Python logging level name.")
-    db_pool_size: int = Field(5, ge=1, description="Connections kept open per process (PostgreSQL).")
+    db_pool_size: int = Field(
+        5, ge=1, description="Connections kept open per process (PostgreSQL)."
+    )
     db_max_overflow: int = Field(10, ge=0, description="Extra connections under load (PostgreSQL).")
     sqlite_busy_timeout_ms: int = Field(
         30000, ge=0, description="How long a SQLite writer waits for the file lock, in ms."

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,13 +34,27 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from app import marc  # noqa: E402
+
 from postgres_server import find_pg_ctl, running_server  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 CATALOG = str(ROOT / ".venv" / "bin" / "catalog")
 WORDS = [
-    "thư viện", "Việt Nam", "lịch sử", "văn học", "giáo dục", "khoa học", "đất nước", "người",
-    "biên mục", "tài liệu", "nghiên cứu", "quốc gia", "tiếng Việt", "đời sống", "kinh tế",
+    "thư viện",
+    "Việt Nam",
+    "lịch sử",
+    "văn học",
+    "giáo dục",
+    "khoa học",
+    "đất nước",
+    "người",
+    "biên mục",
+    "tài liệu",
+    "nghiên cứu",
+    "quốc gia",
+    "tiếng Việt",
+    "đời sống",
+    "kinh tế",
 ]
 
 
@@ -73,8 +87,11 @@ def varied(base: marc.Record, n: int, rng: random.Random) -> marc.Record:
     title.delete_subfield("a")
     title.add_subfield("a", f"{words} {n} /", pos=0)
     record.add_ordered_field(
-        marc.Field(tag="020", indicators=marc.Indicators(" ", " "),
-                   subfields=[marc.Subfield("a", isbn13(n))])
+        marc.Field(
+            tag="020",
+            indicators=marc.Indicators(" ", " "),
+            subfields=[marc.Subfield("a", isbn13(n))],
+        )
     )
     return record
 
@@ -113,12 +130,19 @@ def databases(engine: str, workdir: Path) -> Iterator[Iterator[str]]:
     if not pg_ctl:
         sys.exit("PostgreSQL server binaries not found (install Debian's postgresql)")
     with running_server(pg_ctl) as server:
+
         def fresh() -> Iterator[str]:
             for n in range(100):
-                with psycopg.connect(host=server.host, port=server.port, user=server.user,
-                                     dbname="postgres", autocommit=True) as admin:
+                with psycopg.connect(
+                    host=server.host,
+                    port=server.port,
+                    user=server.user,
+                    dbname="postgres",
+                    autocommit=True,
+                ) as admin:
                     admin.execute(f"CREATE DATABASE bench_{n}")
                 yield server.url(f"bench_{n}")
+
         yield fresh()
 
 
@@ -133,7 +157,9 @@ def server(url: str, workers: int) -> Iterator[str]:
     env = {**os.environ, "CATALOG_DATABASE_URL": url, "CATALOG_LOG_LEVEL": "WARNING"}
     process = subprocess.Popen(
         [CATALOG, "serve", "--port", str(port), "--workers", str(workers)],
-        env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        env=env,
+        stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -167,8 +193,11 @@ def main() -> None:
     try:
         source = workdir / "records.mrc"
         payloads = generate(source, options.records)
-        print(f"engine={options.engine} records={len(payloads)} "
-              f"file={source.stat().st_size / 1e6:.1f} MB", flush=True)
+        print(
+            f"engine={options.engine} records={len(payloads)} "
+            f"file={source.stat().st_size / 1e6:.1f} MB",
+            flush=True,
+        )
         with databases(options.engine, workdir) as fresh:
             url = next(fresh)
             run(["db", "upgrade"], url)
@@ -180,11 +209,15 @@ def main() -> None:
             url = next(fresh)
             run(["db", "upgrade"], url)
             with server(url, options.workers) as base:
+
                 def post(batch: list[bytes]) -> None:
                     with httpx.Client(base_url=base, timeout=60) as client:
                         for data in batch:
-                            response = client.post("/api/v1/records", content=data,
-                                                   headers={"Content-Type": "application/marc"})
+                            response = client.post(
+                                "/api/v1/records",
+                                content=data,
+                                headers={"Content-Type": "application/marc"},
+                            )
                             response.raise_for_status()
 
                 batches = [payloads[i :: options.clients] for i in range(options.clients)]
@@ -192,8 +225,10 @@ def main() -> None:
                 with ThreadPoolExecutor(options.clients) as pool:
                     list(pool.map(post, batches))
                 elapsed = time.perf_counter() - started
-                print(f"POST /records ({options.clients} clients, {options.workers} workers): "
-                      f"{len(payloads) / elapsed:,.0f} records/s ({elapsed:.1f} s)")
+                print(
+                    f"POST /records ({options.clients} clients, {options.workers} workers): "
+                    f"{len(payloads) / elapsed:,.0f} records/s ({elapsed:.1f} s)"
+                )
 
                 rng = random.Random(7)
                 with httpx.Client(base_url=base, timeout=60) as client:
@@ -205,9 +240,11 @@ def main() -> None:
                             response = client.get(f"/api/v1/records/{record_id}", params=params)
                             timings.append((time.perf_counter() - started) * 1000)
                             response.raise_for_status()
-                        print(f"GET /records/{{id}} {label}: p50 {percentile(timings, 0.5):.1f} ms"
-                              f", p95 {percentile(timings, 0.95):.1f} ms "
-                              f"(mean {statistics.fmean(timings):.1f} ms, n={len(timings)})")
+                        print(
+                            f"GET /records/{{id}} {label}: p50 {percentile(timings, 0.5):.1f} ms"
+                            f", p95 {percentile(timings, 0.95):.1f} ms "
+                            f"(mean {statistics.fmean(timings):.1f} ms, n={len(timings)})"
+                        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -15,12 +15,12 @@ from sqlalchemy.pool import NullPool
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from postgres_server import Server, find_pg_ctl, running_server  # noqa: E402
+from app.db import migrations
+from app.db.engine import Database, create_database, database_on
+from app.main import create_app
+from app.settings import Settings
 
-from app.db import migrations  # noqa: E402
-from app.db.engine import Database, create_database, database_on  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from postgres_server import Server, find_pg_ctl, running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -73,9 +73,7 @@ def fresh_database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path
 
 
 @pytest.fixture(scope="session", params=ENGINES)
-def migrated_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> str:
+def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database of each engine, migrated to head once per run."""
     url = fresh_database_url(request.param, request, tmp_path_factory.mktemp(request.param))
     migrations.upgrade(url)

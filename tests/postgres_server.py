@@ -1,6 +1,5 @@
-"""A throw-away PostgreSQL server for the suite, started by pytest-postgresql from local binaries."""
+"""A throw-away PostgreSQL server, started by pytest-postgresql from the local binaries."""
 
-import glob
 import os
 import pwd
 import shutil
@@ -21,8 +20,10 @@ def find_pg_ctl() -> str | None:
     found = shutil.which("pg_ctl")
     if found:
         return found
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    return candidates[-1] if candidates else None
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3])
+    )
+    return str(candidates[-1]) if candidates else None
 
 
 def _free_port() -> int:

@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 from app import marc
 from app.cli import app
 from app.db import migrations
+
 from conftest import ENGINES, fresh_database_url
 
 runner = CliRunner()

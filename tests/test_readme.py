@@ -1,9 +1,9 @@
 """The README cannot rot: its settings table names every setting, and its curl examples run."""
 
 import re
-from datetime import UTC, datetime
 import shlex
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from app.db.engine import create_database
 from app.main import create_app
 from app.services.records import RecordService
 from app.settings import Settings
+
 from conftest import ROOT, SAMPLES, SteppingClock, fresh_database_url
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -36,7 +37,9 @@ def curl_commands() -> Iterator[list[str]]:
                 yield shlex.split(line)
 
 
-def request_of(argv: list[str], workdir: Path) -> tuple[str, str, dict[str, str], bytes | None, str | None]:
+def request_of(
+    argv: list[str], workdir: Path
+) -> tuple[str, str, dict[str, str], bytes | None, str | None]:
     method, url, headers, body, output = "GET", "", {}, None, None
     args = iter(argv[1:])
     for arg in args:
@@ -79,7 +82,9 @@ def test_readme_curl_examples_run_against_a_fresh_catalogue(
         for argv in commands:
             method, path, headers, body, output = request_of(argv, tmp_path)
             response = client.request(method, path, headers=headers, content=body)
-            assert response.status_code < 400, f"{shlex.join(argv)} → {response.status_code}: {response.text[:300]}"
+            assert response.status_code < 400, (
+                f"{shlex.join(argv)} → {response.status_code}: {response.text[:300]}"
+            )
             if output:
                 (tmp_path / output).write_bytes(response.content)
     database.engine.dispose()  # type: ignore[union-attr]

@@ -37,7 +37,7 @@ class PreconditionRequired(HttpRefusal):
 
 class BadPrecondition(HttpRefusal):
     def __init__(self, header: str) -> None:
-        super().__init__(f"If-Match {header!r} is not an ETag this service issued (like \"v3\").")
+        super().__init__(f'If-Match {header!r} is not an ETag this service issued (like "v3").')
 
 
 class BadCursor(HttpRefusal):

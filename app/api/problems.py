@@ -121,7 +121,8 @@ def _extensions(error: Exception) -> dict[str, Any]:
     if isinstance(error, marc.UnreadableRecord):
         return {"errors": [ProblemItem.of(error.problem).model_dump()]}
     if isinstance(error, RecordDeleted):
-        return {"deleted_at": error.deleted_at.isoformat()}
+        # The same form pydantic gives every other timestamp of the API.
+        return {"deleted_at": error.deleted_at.isoformat().replace("+00:00", "Z")}
     if isinstance(error, VersionMismatch):
         return {"current_version": error.current, "current_etag": f'"v{error.current}"'}
     return {}

@@ -131,9 +131,7 @@ def _answer(
         return Response(status_code=304, headers=headers)
     if fmt is None:
         envelope = RecordEnvelope.of(found, base=_base(settings), of_version=of_version)
-        return Response(
-            envelope.model_dump_json(), media_type="application/json", headers=headers
-        )
+        return Response(envelope.model_dump_json(), media_type="application/json", headers=headers)
     name = _file_name(found, fmt, of_version=of_version)
     headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return Response(_render(found, fmt), media_type=_media_type(fmt), headers=headers)
@@ -291,7 +289,9 @@ def replace_record(
 def delete_record(
     record_id: int,
     records: RecordServiceDep,
-    if_match: Annotated[str | None, Header(description="Optional: delete only this version")] = None,
+    if_match: Annotated[
+        str | None, Header(description="Optional: delete only this version")
+    ] = None,
 ) -> Tombstone:
     """Tombstone the record: it answers 410 from now on and its history is kept."""
     found = records.delete(record_id, expected_version=_expected_version(if_match, required=False))
@@ -355,7 +355,9 @@ def diff_versions(
     from_version: Annotated[
         int | None, Query(alias="from", ge=1, description="Default: the one before `to`")
     ] = None,
-    to_version: Annotated[int | None, Query(alias="to", ge=1, description="Default: latest")] = None,
+    to_version: Annotated[
+        int | None, Query(alias="to", ge=1, description="Default: latest")
+    ] = None,
 ) -> RecordDiff:
     """Fields added, removed and changed from one version to another."""
     newest = records.versions(record_id)[-1].version
@@ -366,9 +368,7 @@ def diff_versions(
         record_id=record_id,
         from_version=from_number,
         to_version=to_number,
-        changes=[
-            FieldChangeOut(change=c.change, tag=c.tag, old=c.old, new=c.new) for c in changes
-        ],
+        changes=[FieldChangeOut(change=c.change, tag=c.tag, old=c.old, new=c.new) for c in changes],
     )
 
 

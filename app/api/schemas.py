@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app import marc
 from app.api.problems import ProblemItem
@@ -64,8 +64,11 @@ class Summary(BaseModel):
 class RecordLinks(BaseModel):
     """Where to fetch this record in each format, and its history."""
 
+    # "json" would shadow BaseModel.json; the field keeps the format's name on the wire.
+    model_config = ConfigDict(validate_by_name=True, serialize_by_alias=True)
+
     self: str
-    json: str
+    json_: str = Field(alias="json")
     marcxml: str
     mrc: str
     mrk: str
@@ -78,7 +81,7 @@ def record_links(base: str, record_id: int, version: int | None = None) -> Recor
     self_path = path if version is None else f"{path}/versions/{version}"
     return RecordLinks(
         self=self_path,
-        json=f"{self_path}?format=json",
+        json_=f"{self_path}?format=json",
         marcxml=f"{self_path}?format=marcxml",
         mrc=f"{self_path}?format=mrc",
         mrk=f"{self_path}?format=mrk",

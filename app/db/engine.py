@@ -74,7 +74,9 @@ def create_database(
 def database_on(bind: Engine | Connection, **session_options: Any) -> Database:
     """Wrap an engine, or a connection already in a transaction (tests), in a Database."""
     writer_bind = (
-        bind if isinstance(bind, Connection) else bind.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+        bind
+        if isinstance(bind, Connection)
+        else bind.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
     )
     return Database(
         engine=bind,

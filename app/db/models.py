@@ -86,7 +86,10 @@ class StoredRecord(Base):
     __table_args__ = (Index("ix_record_updated_at_id", "updated_at", "id"),)
     # Optimistic concurrency across processes: every UPDATE says "WHERE version = <as read>", so a
     # writer that lost the race fails instead of overwriting. The service sets the new number.
-    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __mapper_args__ = {  # noqa: RUF012 - SQLAlchemy reads this mapping; it is never mutated
+        "version_id_col": version,
+        "version_id_generator": False,
+    }
 
 
 class RecordIdentifier(Base):

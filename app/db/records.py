@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import RecordIdentifier, RecordVersion, StoredRecord
@@ -81,7 +81,7 @@ class RecordRepository:
         limit: int,
     ) -> Sequence[StoredRecord]:
         """Rows in (updated_at, id) order after the given key: a keyset page, never OFFSET."""
-        query: Select[tuple[StoredRecord]] = select(StoredRecord)
+        query = select(StoredRecord)
         if match is not None:
             conditions = []
             if match.pairs:
@@ -102,7 +102,7 @@ class RecordRepository:
                 )
             if match.ids:
                 conditions.append(StoredRecord.id.in_(match.ids))
-            query = query.where(or_(*conditions)) if conditions else query.where(False)
+            query = query.where(or_(*conditions)) if conditions else query.where(false())
         if updated_since is not None:
             query = query.where(StoredRecord.updated_at >= updated_since)
         if not include_deleted:

@@ -36,7 +36,3 @@ class VersionMismatch(ServiceError):
         self.record_id = record_id
         self.expected = expected
         self.current = current
-
-
-class NotOneRecord(ServiceError):
-    """The request names an identifier that matches more than one record where one is needed."""

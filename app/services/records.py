@@ -236,9 +236,7 @@ class RecordService:
             with self._db.writer.begin() as session:
                 row = self._live_row(session, record_id)
                 if expected_version is not None and row.version != expected_version:
-                    raise VersionMismatch(
-                        record_id, expected=expected_version, current=row.version
-                    )
+                    raise VersionMismatch(record_id, expected=expected_version, current=row.version)
                 row.version += 1
                 self._write_current(session, row, record, now=now)
                 self._add_version(session, row, "update")
@@ -259,9 +257,7 @@ class RecordService:
             with self._db.writer.begin() as session:
                 row = self._live_row(session, record_id)
                 if expected_version is not None and row.version != expected_version:
-                    raise VersionMismatch(
-                        record_id, expected=expected_version, current=row.version
-                    )
+                    raise VersionMismatch(record_id, expected=expected_version, current=row.version)
                 row.version += 1
                 row.status = DELETED
                 row.deleted_at = now
@@ -363,9 +359,7 @@ class RecordService:
             )
             items = tuple(self._found(row) for row in rows[:limit])
         next_key = (
-            PageKey(updated_at=items[-1].updated_at, id=items[-1].id)
-            if len(rows) > limit
-            else None
+            PageKey(updated_at=items[-1].updated_at, id=items[-1].id) if len(rows) > limit else None
         )
         return RecordPage(items=items, next_key=next_key)
 
@@ -396,9 +390,8 @@ class RecordService:
             text = query.control_number.strip()
             org = org_of(text)
             key = control_number_key(text)
-            if org is None or org == self._org_code:
-                if key.isdigit():
-                    ids.append(int(key))
+            if (org is None or org == self._org_code) and key.isdigit():
+                ids.append(int(key))
             pairs.append(("035", text) if org is not None else ("ctrl", key))
         if not asked:
             return None
@@ -406,7 +399,9 @@ class RecordService:
 
     # -- bulk -------------------------------------------------------------------------------
 
-    def export(self, query: RecordQuery, fmt: marc.Format, *, batch_size: int = 500) -> Iterator[bytes]:
+    def export(
+        self, query: RecordQuery, fmt: marc.Format, *, batch_size: int = 500
+    ) -> Iterator[bytes]:
         """Stream every record matching the query in one format, in constant memory.
 
         Reads one keyset page per short transaction, so a slow reader holds no lock. A record
@@ -496,4 +491,3 @@ def _chunks(
             chunk = []
     if chunk:
         yield chunk
-

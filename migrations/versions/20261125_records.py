@@ -62,9 +62,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_record_identifier")),
     )
     op.create_index(op.f("ix_record_identifier_record_id"), "record_identifier", ["record_id"])
-    op.create_index(
-        "ix_record_identifier_scheme_value", "record_identifier", ["scheme", "value"]
-    )
+    op.create_index("ix_record_identifier_scheme_value", "record_identifier", ["scheme", "value"])
 
     op.create_table(
         "record_version",

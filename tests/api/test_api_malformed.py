@@ -38,7 +38,7 @@ def test_every_malformed_file_gets_a_clear_answer(client: TestClient, corpus: Pa
     [
         b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;'
         b'&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><record xmlns="http://www.loc.gov/MARC21/slim">'
-        b"<leader>00000nam a2200000 a 4500</leader><datafield tag=\"245\" ind1=\"0\" ind2=\"0\">"
+        b'<leader>00000nam a2200000 a 4500</leader><datafield tag="245" ind1="0" ind2="0">'
         b'<subfield code="a">&lol2;</subfield></datafield></record>',
         b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
         b'<record xmlns="http://www.loc.gov/MARC21/slim"><leader>00000nam a2200000 a 4500</leader>'

@@ -1,10 +1,11 @@
 """The record API on real records, on both engines."""
 
+import re
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response
 
 from app import marc
 
@@ -54,9 +55,10 @@ def test_vietnamese_record_round_trips_in_every_format(client: TestClient, corpu
         download = client.get(f"/api/v1/records/{record_id}", params={"format": fmt.value})
         assert download.status_code == 200, download.text
         assert download.headers["content-type"].startswith(fmt.media_type)
-        assert f'filename="record-{record_id}.{fmt.extension}"' in download.headers[
-            "content-disposition"
-        ]
+        assert (
+            f'filename="record-{record_id}.{fmt.extension}"'
+            in download.headers["content-disposition"]
+        )
         again = marc.read_one(download.content, fmt).record
         assert marc.to_json(again) == envelope["record"]
 
@@ -130,7 +132,8 @@ def test_history_keeps_every_version_and_diffs_them(client: TestClient, corpus: 
     record_id = created(client, (corpus / ONE).read_bytes())["id"]
     url = f"/api/v1/records/{record_id}"
     mrk = client.get(url, params={"format": "mrk"}).text
-    edited = mrk.replace("=650  \\0$aPerl (Computer program language)\n", "")
+    edited = re.sub(r"=650  \\0\$aPerl \(Computer program language\)\r?\n", "", mrk)
+    assert edited != mrk
     response = client.put(
         url,
         content=edited.encode(),
@@ -169,7 +172,9 @@ def test_delete_leaves_a_tombstone_answering_410(client: TestClient, corpus: Pat
     assert record_id not in [i["id"] for i in client.get("/api/v1/records").json()["items"]]
 
 
-@pytest.mark.parametrize("isbn", ["0914378260", "978-0-914378-26-4", "9780914378264", "0-914378-26-0"])
+@pytest.mark.parametrize(
+    "isbn", ["0914378260", "978-0-914378-26-6", "9780914378266", "0-914378-26-0"]
+)
 def test_isbn_lookup_takes_any_form(client: TestClient, corpus: Path, isbn: str) -> None:
     record_id = created(client, (corpus / MULTI_ISBN).read_bytes())["id"]
     created(client, (corpus / ONE).read_bytes())
@@ -247,9 +252,7 @@ def test_invalid_record_is_rejected_with_located_problems(client: TestClient) ->
 
 
 def test_validate_reports_without_storing(client: TestClient, corpus: Path) -> None:
-    response = client.post(
-        "/api/v1/records/validate", content=(corpus / VIETNAMESE).read_bytes()
-    )
+    response = client.post("/api/v1/records/validate", content=(corpus / VIETNAMESE).read_bytes())
     assert response.status_code == 200
     body = response.json()
     assert body["valid"] is True

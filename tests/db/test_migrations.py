@@ -1,5 +1,6 @@
 """Migrations build the schema the models describe, on both engines, down and up again."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import inspect
 
 from app.db import migrations
 from app.db.engine import create_database
+
 from conftest import ENGINES, fresh_database_url
 
 
@@ -43,5 +45,5 @@ def test_migration_files_are_named_by_date_and_say_why() -> None:
     for revision in revisions:
         assert revision.path is not None
         name = Path(revision.path).name
-        assert name[:8].isdigit() and name[8] == "_", name
-        assert revision.doc and len(revision.longdoc or "") > 80, f"{name} needs a why"
+        assert re.match(r"^\d{8}_[a-z0-9_]+\.py$", name), name
+        assert len(revision.longdoc or "") > 80, f"{name} needs a docstring saying why"
