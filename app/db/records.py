@@ -40,8 +40,14 @@ class RecordRepository:
         self._session.flush()
         return row
 
-    def set_identifiers(self, row: StoredRecord, pairs: Iterable[tuple[str, str]]) -> None:
-        self._session.execute(delete(RecordIdentifier).where(RecordIdentifier.record_id == row.id))
+    def set_identifiers(
+        self, row: StoredRecord, pairs: Iterable[tuple[str, str]], *, new: bool
+    ) -> None:
+        """Replace the identifiers of a record (a new record has none to remove)."""
+        if not new:
+            self._session.execute(
+                delete(RecordIdentifier).where(RecordIdentifier.record_id == row.id)
+            )
         self._session.add_all(
             RecordIdentifier(record_id=row.id, scheme=scheme, value=value)
             for scheme, value in dict.fromkeys(pairs)

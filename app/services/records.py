@@ -156,7 +156,13 @@ class RecordService:
     # -- writing ----------------------------------------------------------------------------
 
     def _write_current(
-        self, session: Session, row: StoredRecord, record: marc.Record, *, now: datetime
+        self,
+        session: Session,
+        row: StoredRecord,
+        record: marc.Record,
+        *,
+        now: datetime,
+        new: bool = False,
     ) -> marc.Record:
         canonical = marc.assign_identity(
             record, control_number=str(row.id), org_code=self._org_code, timestamp=now
@@ -172,7 +178,7 @@ class RecordService:
         row.ddc = _clip(summary.ddc, 100)
         row.record_type = summary.record_type[:2]
         row.updated_at = now
-        RecordRepository(session).set_identifiers(row, identifier_pairs(summary))
+        RecordRepository(session).set_identifiers(row, identifier_pairs(summary), new=new)
         return canonical
 
     def _add_version(self, session: Session, row: StoredRecord, change: str) -> None:
@@ -199,7 +205,7 @@ class RecordService:
                 updated_at=now,
             )
         )
-        self._write_current(session, row, record, now=now)
+        self._write_current(session, row, record, now=now, new=True)
         self._add_version(session, row, "create")
         return row
 

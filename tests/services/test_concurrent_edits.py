@@ -1,0 +1,50 @@
+"""Two processes editing one record: the one that loses the race is told, and nothing is lost."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from app.db import migrations
+from app.db.engine import create_database
+from app.services.errors import VersionMismatch
+from app.services.records import RecordService
+from conftest import fresh_database_url
+
+ONE = "iso2709/pymarc/one.dat"
+
+
+def test_a_writer_that_lost_the_race_gets_version_mismatch(
+    request: pytest.FixtureRequest, tmp_path: Path, corpus: Path
+) -> None:
+    # PostgreSQL only: SQLite writers take the file lock before reading, so they cannot interleave.
+    url = fresh_database_url("postgresql", request, tmp_path)
+    migrations.upgrade(url)
+    slow, fast = create_database(url), create_database(url)
+    clock = lambda: datetime.now(UTC)  # noqa: E731
+    slow_service = RecordService(slow, org_code="VN-TEST", clock=clock)
+    fast_service = RecordService(fast, org_code="VN-TEST", clock=clock)
+    original = (corpus / ONE).read_bytes()
+    record_id = slow_service.create(original, None).found.id
+
+    # Between the slow writer's read and its write, another process commits version 2.
+    raced = []
+
+    @event.listens_for(slow.writer, "before_flush")
+    def _race(session: Any, _context: Any, _instances: Any) -> None:
+        if not raced:
+            raced.append(True)
+            fast_service.replace(record_id, original, None, expected_version=1)
+
+    try:
+        with pytest.raises(VersionMismatch):
+            slow_service.replace(record_id, original, None, expected_version=1)
+
+        assert raced == [True]
+        assert [v.version for v in fast_service.versions(record_id)] == [1, 2]
+        assert fast_service.get(record_id).version == 2
+    finally:
+        for database in (slow, fast):
+            database.engine.dispose()  # type: ignore[union-attr]
