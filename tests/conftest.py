@@ -1,35 +1,29 @@
 """Fixtures shared by the whole suite: the corpus, both database engines, the app."""
 
-import itertools
-import os
-import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 from app.db import migrations
 from app.db.engine import Database, create_database, database_on
 from app.main import create_app
 from app.settings import Settings
 
-from postgres_server import Server, find_pg_ctl, running_server
-
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
-SCHEMAS = ROOT.parent / "shared" / "schemas"
-SAMPLES = ROOT / "sample_records"
-REQUIRE_POSTGRES = os.environ.get("CATALOG_TEST_REQUIRE_POSTGRES") == "1"
-PG_CTL = find_pg_ctl()
-ENGINES = ["sqlite", "postgresql"]
-TEST_ORG = "VN-TEST"
+from postgres_server import Server, running_server
+from support import (
+    CORPUS,
+    ENGINES,
+    PG_CTL,
+    REQUIRE_POSTGRES,
+    TEST_ORG,
+    SteppingClock,
+    fresh_database_url,
+)
 
 
 def pytest_report_header() -> list[str]:
@@ -56,22 +50,6 @@ def postgres_server() -> Iterator[Server]:
         yield server
 
 
-_database_names = (f"catalog_test_{n}" for n in itertools.count())
-
-
-def fresh_database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database of one engine, not yet migrated."""
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'catalog.db'}"
-    server: Server = request.getfixturevalue("postgres_server")
-    name = next(_database_names)
-    with psycopg.connect(
-        host=server.host, port=server.port, user=server.user, dbname="postgres", autocommit=True
-    ) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return server.url(name)
-
-
 @pytest.fixture(scope="session", params=ENGINES)
 def migrated_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database of each engine, migrated to head once per run."""
@@ -95,17 +73,6 @@ def database(engine: Engine) -> Iterator[Database]:
         outer = connection.begin()
         yield database_on(connection, join_transaction_mode="create_savepoint")
         outer.rollback()
-
-
-class SteppingClock:
-    """A clock that moves one second each time it is read, so every change has its own time."""
-
-    def __init__(self, start: datetime) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from app import marc
 from app.cli import app
 from app.db import migrations
 
-from conftest import ENGINES, fresh_database_url
+from support import ENGINES, fresh_database_url
 
 runner = CliRunner()
 

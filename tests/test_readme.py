@@ -15,7 +15,7 @@ from app.main import create_app
 from app.services.records import RecordService
 from app.settings import Settings
 
-from conftest import ROOT, SAMPLES, SteppingClock, fresh_database_url
+from support import ROOT, SAMPLES, SteppingClock, fresh_database_url
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

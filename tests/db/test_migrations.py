@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from app.db import migrations
 from app.db.engine import create_database
 
-from conftest import ENGINES, fresh_database_url
+from support import ENGINES, fresh_database_url
 
 
 @pytest.mark.parametrize("kind", ENGINES)

@@ -11,7 +11,8 @@ from app.db import migrations
 from app.db.engine import create_database
 from app.services.errors import VersionMismatch
 from app.services.records import RecordService
-from conftest import fresh_database_url
+
+from support import fresh_database_url
 
 ONE = "iso2709/pymarc/one.dat"
 

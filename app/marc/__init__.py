@@ -1,0 +1,60 @@
+"""MARC 21 for the union catalogue: read, write, normalise, validate, summarise, fold.
+
+The rest of the application imports MARC things from here only, never pymarc.
+"""
+
+from app.marc.detect import detect_format
+from app.marc.diff import FieldChange, diff
+from app.marc.fold import fold
+from app.marc.formats import Format
+from app.marc.identity import assign_identity, stamp
+from app.marc.marcjson import to_json
+from app.marc.mnemonic import to_mnemonic_line
+from app.marc.normalize import normalize
+from app.marc.parsed import ParsedRecord
+from app.marc.problems import (
+    InvalidRecord,
+    MarcError,
+    MarcProblem,
+    RecordTooLong,
+    UnreadableRecord,
+)
+from app.marc.reading import read, read_one
+from app.marc.records import Field, Indicators, Record, Subfield
+from app.marc.standard_numbers import normalize_isbn, normalize_issn, normalize_lccn
+from app.marc.summary import RecordSummary, summarize
+from app.marc.validate import validate
+from app.marc.writing import write, write_collection
+
+__all__ = [
+    "Field",
+    "FieldChange",
+    "Format",
+    "Indicators",
+    "InvalidRecord",
+    "MarcError",
+    "MarcProblem",
+    "ParsedRecord",
+    "Record",
+    "RecordSummary",
+    "RecordTooLong",
+    "Subfield",
+    "UnreadableRecord",
+    "assign_identity",
+    "detect_format",
+    "diff",
+    "fold",
+    "normalize",
+    "normalize_isbn",
+    "normalize_issn",
+    "normalize_lccn",
+    "read",
+    "read_one",
+    "stamp",
+    "summarize",
+    "to_json",
+    "to_mnemonic_line",
+    "validate",
+    "write",
+    "write_collection",
+]

@@ -1,0 +1,68 @@
+"""Giving a record its identity in the union catalogue: 001, 003, 005, and 035 for the old one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from app.marc.records import (
+    Record,
+    control_field,
+    copy_record,
+    data_field,
+    first_field,
+    insert_in_tag_order,
+    subfield_values,
+)
+
+
+def format_005(timestamp: datetime) -> str:
+    """Return a timestamp as 005 holds it: UTC, yyyymmddhhmmss.f (tenths of a second).
+
+    A naive datetime is taken to be UTC already.
+    """
+    moment = timestamp.astimezone(UTC) if timestamp.tzinfo is not None else timestamp
+    return moment.strftime("%Y%m%d%H%M%S") + f".{moment.microsecond // 100_000}"
+
+
+def stamp(record: Record, timestamp: datetime) -> Record:
+    """Return a copy of the record whose 005 (date of latest transaction) is timestamp."""
+    result = copy_record(record)
+    result.fields = [field for field in result.fields if field.tag != "005"]
+    insert_in_tag_order(result, control_field("005", format_005(timestamp)))
+    return result
+
+
+def assign_identity(
+    record: Record, *, control_number: str, org_code: str, timestamp: datetime
+) -> Record:
+    """Return a copy of the record numbered by this catalogue: 001, 003 and 005 replaced.
+
+    An incoming 001 from another organisation (its 003 differs from org_code, or is
+    missing) is kept as 035 $a "(ORG)number", or just "number" when there was no 003,
+    unless that 035 $a is already there. New fields go where tag order puts them.
+    """
+    result = copy_record(record)
+    old_number = _control_data(result, "001")
+    old_org = _control_data(result, "003")
+    result.fields = [field for field in result.fields if field.tag not in ("001", "003", "005")]
+    if old_number and old_org != org_code:
+        kept = f"({old_org}){old_number}" if old_org else old_number
+        existing = {
+            value.strip()
+            for field in result.fields
+            if field.tag == "035" and not field.control_field
+            for value in subfield_values(field, "a")
+        }
+        if kept not in existing:
+            insert_in_tag_order(result, data_field("035", " ", " ", [("a", kept)]))
+    insert_in_tag_order(result, control_field("001", control_number))
+    insert_in_tag_order(result, control_field("003", org_code))
+    insert_in_tag_order(result, control_field("005", format_005(timestamp)))
+    return result
+
+
+def _control_data(record: Record, tag: str) -> str | None:
+    field = first_field(record, tag)
+    if field is None or not field.control_field:
+        return None
+    return (field.data or "").strip() or None

@@ -1,0 +1,448 @@
+"""ISO 2709 (MARC transmission format, .mrc): a tolerant streaming reader and a strict writer.
+
+The reader decodes the leader and directory itself and builds pymarc fields, so pymarc never
+sees the raw bytes: it would warn (BadSubfieldCodeWarning), log, or give up on records that
+a library can still use, and its warnings are process-global state in a threaded service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from app.marc.detect import UTF8_BOM
+from app.marc.marc8 import decode_marc8
+from app.marc.parsed import Decoded
+from app.marc.problems import MarcProblem, RecordTooLong, error, warning
+from app.marc.records import (
+    LEADER_LENGTH,
+    Field,
+    Record,
+    control_field,
+    data_field,
+    field_from_parts,
+    indicators_of,
+    is_control_tag,
+    leader_of,
+    new_record,
+)
+from app.marc.streams import PrefixedStream, Window
+
+RECORD_TERMINATOR = b"\x1d"
+FIELD_TERMINATOR = b"\x1e"
+SUBFIELD_DELIMITER = b"\x1f"
+MAX_RECORD_LENGTH = 99_999
+MAX_FIELD_LENGTH = 9_999
+# How far to look for a record terminator when the leader's length is wrong; real records
+# never come near it, so a longer run is not a record at all.
+MAX_SCAN = 1024 * 1024
+_SKIPPED_BETWEEN_RECORDS = b" \t\r\n\x00\x1a\x1d\x1e"
+
+
+def read_iso2709(stream: BinaryIO | PrefixedStream) -> Iterator[Decoded | MarcProblem]:
+    """Read ISO 2709 records one by one, reporting a broken record and going on.
+
+    A record whose length is wrong is cut at the next record terminator (0x1D); one whose
+    directory cannot be trusted is read field by field when that is unambiguous and reported
+    otherwise. Problems carry no position: the caller numbers records.
+    """
+    window = Window(stream)
+    start = 3 if window.slice(0, 3) == UTF8_BOM else 0
+    read_any = False
+    while True:
+        record_start = _skip_filler(window, start)
+        skipped, start = record_start - (start if read_any else 0), record_start
+        if window.byte_at(start) is None:
+            return
+        window.drop_before(start)
+        if not read_any and not _looks_like_leader(window.slice(start, start + LEADER_LENGTH)):
+            yield error("unreadable-file", "the data is not ISO 2709 (MARC transmission format)")
+            return
+        read_any = True
+        end, notes, problem = _record_end(window, start)
+        if problem is not None:
+            yield problem
+            if end < 0:
+                return
+            start = end
+            continue
+        if skipped:
+            message = f"{skipped} byte(s) of filler (line breaks, NUL, EOF marks, BOM) skipped"
+            notes = [warning("filler-skipped", message), *notes]
+        decoded = decode_record(window.slice(start, end), offset=start, notes=notes)
+        yield decoded
+        start = end
+
+
+def _skip_filler(window: Window, start: int) -> int:
+    while True:
+        byte = window.byte_at(start)
+        if byte is None or bytes((byte,)) not in _SKIPPED_BETWEEN_RECORDS:
+            return start
+        start += 1
+
+
+def _looks_like_leader(head: bytes) -> bool:
+    """Tell a damaged leader from data that was never MARC: any of its fixed parts will do."""
+    return head[:5].isdigit() or head[10:12] == b"22" or head[20:24] == b"4500"
+
+
+def _record_end(window: Window, start: int) -> tuple[int, list[MarcProblem], MarcProblem | None]:
+    """Find where the record at start ends: (end offset, warnings, or else an error)."""
+    head = window.slice(start, start + 5)
+    declared = int(head) if len(head) == 5 and head.isdigit() else 0
+    if declared > LEADER_LENGTH:
+        terminator = window.find(RECORD_TERMINATOR, start, start + declared)
+        if terminator == start + declared - 1:
+            return start + declared, [], None
+        if terminator < 0 and _next_record_starts(window, start + declared):
+            # The length is right but the terminator was never written.
+            message = "no record terminator (0x1D); the leader's record length was used"
+            return start + declared, [warning("missing-record-terminator", message)], None
+    terminator = window.find(RECORD_TERMINATOR, start, start + MAX_SCAN)
+    if terminator >= 0:
+        size = terminator + 1 - start
+        message = (
+            f"leader/00-04 says {head.decode('ascii', 'replace')!r} but the record is {size} bytes"
+        )
+        return terminator + 1, [warning("record-length-mismatch", message)], None
+    if window.byte_at(start + MAX_SCAN) is not None:
+        problem = error(
+            "no-record-terminator",
+            f"no record terminator (0x1D) within {MAX_SCAN:,} bytes of byte {start}",
+        )
+        return window.skip_past(RECORD_TERMINATOR, start + MAX_SCAN), [], problem
+    remaining = window.end - start
+    if declared and remaining < declared:
+        message = (
+            f"truncated record at byte {start}: the leader says {declared} bytes, "
+            f"only {remaining} remain"
+        )
+    else:
+        message = f"truncated record at byte {start}: no record terminator (0x1D) before the end"
+    return -1, [], error("truncated-record", message)
+
+
+def _next_record_starts(window: Window, offset: int) -> bool:
+    """Tell whether offset is the end of the data or the start of another record."""
+    if window.byte_at(offset - 1) != FIELD_TERMINATOR[0]:
+        return False
+    following = _skip_filler(window, offset)
+    if window.byte_at(following) is None:
+        return True
+    return _looks_like_leader(window.slice(following, following + LEADER_LENGTH))
+
+
+def decode_record(
+    raw: bytes, *, offset: int | None = None, notes: list[MarcProblem] | None = None
+) -> Decoded | MarcProblem:
+    """Decode one ISO 2709 record (terminator included) into a pymarc record, or a problem.
+
+    notes are warnings the caller already has about the record (they come first).
+    """
+    where = f" at byte {offset}" if offset is not None else ""
+    if len(raw) < LEADER_LENGTH + 2:
+        return error("record-too-short", f"record{where} is only {len(raw)} bytes long")
+    leader = raw[:LEADER_LENGTH].decode("ascii", errors="replace")
+    warnings: list[MarcProblem] = list(notes or ())
+    base = _base_address(raw, leader, warnings)
+    if base is None:
+        return error(
+            "bad-directory",
+            f"record{where}: cannot find where the directory ends (no 0x1E after whole "
+            "12-byte entries, and leader/12-16 does not say)",
+        )
+    directory = raw[LEADER_LENGTH : base - 1]
+    data = raw[base:-1] if raw.endswith(RECORD_TERMINATOR) else raw[base:]
+    entries = [directory[i : i + 12] for i in range(0, len(directory), 12)]
+    located = _fields_by_directory(entries, data)
+    if located is None:
+        located = _fields_in_order(entries, data)
+        if located is None:
+            return error(
+                "bad-directory",
+                f"record{where}: the directory ({len(entries)} entries) does not match "
+                f"the fields in the data ({data.count(FIELD_TERMINATOR)} field terminators)",
+            )
+        warnings.append(
+            warning(
+                "directory-mismatch",
+                "field lengths or positions in the directory do not match the data; "
+                "fields were read in order",
+            )
+        )
+    decoder = _text_decoder(leader, data, warnings)
+    fields = [_decode_field(tag, body, decoder, warnings) for tag, body in located]
+    # The text is Unicode now, whatever leader/09 said: its disagreements were reported above.
+    leader = leader[:9] + "a" + leader[10:]
+    return Decoded(new_record(leader, fields), offset, tuple(warnings))
+
+
+def _base_address(raw: bytes, leader: str, warnings: list[MarcProblem]) -> int | None:
+    """Find where the data starts: after the directory's 0x1E, or where the leader says."""
+    declared = int(leader[12:17]) if leader[12:17].isdigit() else 0
+    plausible = LEADER_LENGTH < declared < len(raw) and _is_directory(
+        raw[LEADER_LENGTH : declared - 1]
+    )
+    if plausible and raw[declared - 1 : declared] == FIELD_TERMINATOR:
+        return declared
+    directory_end = raw.find(FIELD_TERMINATOR, LEADER_LENGTH)
+    if directory_end >= 0 and _is_directory(raw[LEADER_LENGTH:directory_end]):
+        if declared != directory_end + 1:
+            message = (
+                f"leader/12-16 says {leader[12:17]!r} but the data starts at {directory_end + 1}"
+            )
+            warnings.append(warning("base-address-mismatch", message))
+        return directory_end + 1
+    if plausible:
+        found = raw[declared - 1 : declared]
+        message = f"the directory ends with {found!r} instead of 0x1E; leader/12-16 used"
+        warnings.append(warning("directory-terminator", message))
+        return declared
+    return None
+
+
+def _is_directory(directory: bytes) -> bool:
+    if len(directory) % 12:
+        return False
+    return all(directory[i + 3 : i + 12].isdigit() for i in range(0, len(directory), 12))
+
+
+def _fields_by_directory(entries: list[bytes], data: bytes) -> list[tuple[str, bytes]] | None:
+    fields = []
+    for entry in entries:
+        length, start = entry[3:7], entry[7:12]
+        if not (length.isdigit() and start.isdigit()):
+            return None
+        begin, size = int(start), int(length)
+        body = data[begin : begin + size]
+        if size < 1 or len(body) != size or FIELD_TERMINATOR in body[:-1]:
+            return None
+        if not body.endswith(FIELD_TERMINATOR):
+            return None
+        fields.append((_tag(entry), body[:-1]))
+    return fields
+
+
+def _fields_in_order(entries: list[bytes], data: bytes) -> list[tuple[str, bytes]] | None:
+    """Pair directory entries with the data's fields when only lengths or offsets are wrong."""
+    pieces = data.split(FIELD_TERMINATOR)
+    if pieces and pieces[-1] == b"":
+        pieces.pop()
+    if len(pieces) != len(entries):
+        return None
+    order = list(range(len(entries)))
+    if all(entry[7:12].isdigit() for entry in entries):
+        # Offsets counted in characters instead of bytes are wrong but still in data order.
+        order.sort(key=lambda i: int(entries[i][7:12]))
+    bodies: list[bytes] = [b""] * len(entries)
+    for piece, index in zip(pieces, order, strict=True):
+        bodies[index] = piece
+    return [(_tag(entry), body) for entry, body in zip(entries, bodies, strict=True)]
+
+
+def _tag(entry: bytes) -> str:
+    return entry[:3].decode("ascii", errors="replace")
+
+
+class _TextDecoder:
+    """Turns field bytes into text in the encoding the record really uses."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+
+    def decode(self, raw: bytes, tag: str, warnings: list[MarcProblem]) -> str:
+        """Decode one subfield's or control field's bytes, reporting what could not be."""
+        if self.encoding == "marc8":
+            text, issues = decode_marc8(raw)
+            for issue in issues:
+                warnings.append(warning("marc8-undecodable", f"{tag}: {issue}", tag=tag))
+            return text
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad = raw[exc.start : exc.start + 4]
+            warnings.append(
+                warning(
+                    "invalid-utf8",
+                    f"{tag}: bytes {bad!r} are not UTF-8; replaced by U+FFFD",
+                    tag=tag,
+                )
+            )
+            return raw.decode("utf-8", errors="replace")
+
+
+def _text_decoder(leader: str, data: bytes, warnings: list[MarcProblem]) -> _TextDecoder:
+    """Choose UTF-8 or MARC-8 from leader/09, unless the bytes plainly say otherwise."""
+    coding = leader[9]
+    if coding == "a":
+        return _TextDecoder("utf-8")
+    has_multibyte = any(byte >= 0x80 for byte in data)
+    utf8 = has_multibyte and b"\x1b" not in data and _is_utf8(data)
+    if coding == " ":
+        if utf8:
+            warnings.append(
+                warning(
+                    "encoding-mismatch",
+                    "leader/09 says MARC-8 but the data is UTF-8; read as UTF-8",
+                )
+            )
+            return _TextDecoder("utf-8")
+        return _TextDecoder("marc8")
+    chosen = "utf-8" if utf8 or not has_multibyte else "marc8"
+    warnings.append(
+        warning(
+            "encoding-unknown",
+            f"leader/09 {coding!r} is not a MARC 21 character coding; read as "
+            f"{'UTF-8' if chosen == 'utf-8' else 'MARC-8'}",
+        )
+    )
+    return _TextDecoder(chosen)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decode_field(
+    tag: str, body: bytes, decoder: _TextDecoder, warnings: list[MarcProblem]
+) -> Field:
+    if is_control_tag(tag) and SUBFIELD_DELIMITER not in body:
+        return control_field(tag, decoder.decode(body, tag, warnings))
+    first_delimiter = body.find(SUBFIELD_DELIMITER)
+    head = body if first_delimiter < 0 else body[:first_delimiter]
+    indicators = head[:2].decode("ascii", errors="replace")
+    if len(indicators) < 2:
+        warnings.append(
+            warning(
+                "missing-indicator",
+                f"{tag}: {2 - len(indicators)} indicator(s) missing; set to blank",
+                tag=tag,
+            )
+        )
+        indicators = indicators.ljust(2)
+    if len(head) > 2 and first_delimiter < 0:
+        # No delimiter at all: keep the text rather than lose the field.
+        text = decoder.decode(head[2:], tag, warnings)
+        warnings.append(
+            warning(
+                "no-subfield-delimiter",
+                f"{tag}: no subfield delimiter; the text was kept as $a",
+                tag=tag,
+            )
+        )
+        return data_field(tag, indicators[0], indicators[1], [("a", text)])
+    if len(head) > 2:
+        lost = decoder.decode(head[2:], tag, warnings)
+        warnings.append(
+            warning(
+                "data-before-subfield",
+                f"{tag}: text {lost!r} before the first subfield was dropped",
+                tag=tag,
+            )
+        )
+    subfields: list[tuple[str, str]] = []
+    pieces = [] if first_delimiter < 0 else body[first_delimiter + 1 :].split(SUBFIELD_DELIMITER)
+    for piece in pieces:
+        if not piece:
+            warnings.append(
+                warning("empty-subfield", f"{tag}: an empty subfield was dropped", tag=tag)
+            )
+            continue
+        if piece[0] < 0x80:
+            code, value = chr(piece[0]), decoder.decode(piece[1:], tag, warnings)
+        else:
+            # Not a code: a delimiter in the middle of multi-byte text. Keep the text;
+            # normalize() reports and repairs the code.
+            text = decoder.decode(piece, tag, warnings)
+            code, value = text[:1], text[1:]
+            warnings.append(
+                warning(
+                    "invalid-subfield-code",
+                    f"{tag}: subfield code byte 0x{piece[0]:02X} is not ASCII; read as {code!r}",
+                    tag=tag,
+                )
+            )
+        subfields.append((code, value))
+    # field_from_parts keeps subfields of a control tag (danMARC, UNIMARC 001) as text.
+    return field_from_parts(
+        tag, indicators=(indicators[0], indicators[1]), subfields=subfields, warnings=warnings
+    )
+
+
+def encode_record(record: Record) -> bytes:
+    """Serialise a normalised record as UTF-8 ISO 2709.
+
+    Raises RecordTooLong when the record exceeds 99,999 bytes or a field 9,999 bytes,
+    the limits of the format's length fields; nothing is ever truncated.
+    """
+    bodies: list[bytes] = []
+    directory = bytearray()
+    offset = 0
+    for field in record.fields:
+        body = _encode_field(field)
+        bodies.append(body)
+        directory += field.tag.encode("ascii") + f"{len(body):04d}{offset:05d}".encode("ascii")
+        offset += len(body)
+    base = LEADER_LENGTH + len(directory) + 1
+    total = base + offset + 1
+    if total > MAX_RECORD_LENGTH:
+        raise RecordTooLong(
+            error(
+                "record-too-long",
+                f"record is {total:,} bytes; ISO 2709 cannot hold more than "
+                f"{MAX_RECORD_LENGTH:,} (write it as MARCXML or JSON)",
+            )
+        )
+    for field, body in zip(record.fields, bodies, strict=True):
+        if len(body) > MAX_FIELD_LENGTH:
+            raise RecordTooLong(
+                error(
+                    "record-too-long",
+                    f"field {field.tag} is {len(body):,} bytes; ISO 2709 cannot hold a field "
+                    f"longer than {MAX_FIELD_LENGTH:,} (write it as MARCXML or JSON)",
+                    tag=field.tag,
+                )
+            )
+    leader = leader_of(record)
+    leader = f"{total:05d}{leader[5:9]}a{leader[10:12]}{base:05d}{leader[17:]}"
+    return (
+        leader.encode("ascii")
+        + bytes(directory)
+        + FIELD_TERMINATOR
+        + b"".join(bodies)
+        + RECORD_TERMINATOR
+    )
+
+
+def _encode_field(field: Field) -> bytes:
+    if field.control_field:
+        return (field.data or "").encode("utf-8") + FIELD_TERMINATOR
+    first, second = indicators_of(field)
+    parts = [(first + second).encode("utf-8")]
+    for sub in field.subfields:
+        parts.append(SUBFIELD_DELIMITER + sub.code.encode("utf-8") + sub.value.encode("utf-8"))
+    parts.append(FIELD_TERMINATOR)
+    return b"".join(parts)
+
+
+def iso2709_lengths(record: Record) -> tuple[int, int]:
+    """Return (record length, base address) of the record's UTF-8 ISO 2709 form."""
+    total = 0
+    for field in record.fields:
+        if field.control_field:
+            total += _utf8_length(field.data or "") + 1
+            continue
+        total += 3
+        for sub in field.subfields:
+            total += 1 + _utf8_length(sub.code) + _utf8_length(sub.value)
+    base = LEADER_LENGTH + 12 * len(record.fields) + 1
+    return base + total + 1, base
+
+
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))

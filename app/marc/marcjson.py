@@ -1,0 +1,249 @@
+"""MARC-in-JSON (the code4lib proposal pymarc, marc4j and MARC::Record speak).
+
+The reader streams: a JSON array, a single object, or objects one after another (newline
+delimited or not) are decoded one record at a time with json.JSONDecoder.raw_decode, so a
+large upload is never held whole in memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from app.marc.parsed import Decoded
+from app.marc.problems import MarcProblem, error, warning
+from app.marc.records import (
+    DEFAULT_LEADER,
+    Field,
+    Record,
+    field_from_parts,
+    fit_leader,
+    indicators_of,
+    leader_of,
+    new_record,
+    unicode_leader,
+)
+from app.marc.streams import CHUNK_SIZE, PrefixedStream
+
+# One MARC record in JSON is a few kilobytes; a value this large is not a record.
+MAX_VALUE_CHARS = 16 * 1024 * 1024
+_WHITESPACE = " \t\r\n\ufeff"
+
+
+def to_json(record: Record) -> dict[str, Any]:
+    """Return the record as a MARC-in-JSON dict: {"leader": ..., "fields": [{tag: ...}]}."""
+    fields: list[dict[str, Any]] = []
+    for field in record.fields:
+        if field.control_field:
+            fields.append({field.tag: field.data or ""})
+        else:
+            first, second = indicators_of(field)
+            fields.append(
+                {
+                    field.tag: {
+                        "ind1": first,
+                        "ind2": second,
+                        "subfields": [{sub.code: sub.value} for sub in field.subfields],
+                    }
+                }
+            )
+    return {"leader": leader_of(record), "fields": fields}
+
+
+def encode_record(record: Record) -> bytes:
+    """Serialise one record as a UTF-8 MARC-in-JSON object."""
+    return json.dumps(to_json(record), ensure_ascii=False).encode("utf-8")
+
+
+def from_json(value: object) -> Decoded | MarcProblem:
+    """Build a record from one decoded MARC-in-JSON object, or say why it is not one."""
+    if not isinstance(value, dict):
+        return error("not-marc-json", f"expected a MARC-in-JSON object, found {_kind(value)}")
+    fields_value = value.get("fields")
+    if not isinstance(fields_value, list):
+        return error("not-marc-json", 'a MARC-in-JSON record needs a "fields" list')
+    warnings: list[MarcProblem] = []
+    leader = value.get("leader")
+    if not isinstance(leader, str):
+        warnings.append(
+            warning("missing-leader", f"no leader; assumed {DEFAULT_LEADER!r} (a book)", tag="LDR")
+        )
+        leader = DEFAULT_LEADER
+    leader = unicode_leader(fit_leader(leader, warnings))
+    fields: list[Field] = []
+    for entry in fields_value:
+        if not isinstance(entry, dict) or not entry:
+            return error("bad-field", f"a field must be an object {{tag: value}}, found {entry!r}")
+        if len(entry) > 1:
+            warnings.append(warning("bad-field", f"several fields in one object: {list(entry)}"))
+        for tag, content in entry.items():
+            field = _field(str(tag), content, warnings)
+            if isinstance(field, MarcProblem):
+                return field
+            fields.append(field)
+    return Decoded(new_record(leader, fields), None, tuple(warnings))
+
+
+def _field(tag: str, content: object, warnings: list[MarcProblem]) -> Field | MarcProblem:
+    if isinstance(content, str):
+        return field_from_parts(tag, data=content, warnings=warnings)
+    if not isinstance(content, dict):
+        kind = _kind(content)
+        return error("bad-field", f"{tag}: expected text or an object, found {kind}", tag=tag)
+    raw_subfields = content.get("subfields")
+    if not isinstance(raw_subfields, list):
+        return error("bad-field", f'{tag}: a data field needs a "subfields" list', tag=tag)
+    subfields: list[tuple[str, str]] = []
+    for sub in raw_subfields:
+        if not isinstance(sub, dict) or not sub:
+            message = f"{tag}: a subfield must be {{code: text}}, found {sub!r}"
+            return error("bad-field", message, tag=tag)
+        for code, text in sub.items():
+            if not isinstance(text, str):
+                message = f"{tag} ${code}: expected text, found {_kind(text)}"
+                return error("bad-field", message, tag=tag)
+            subfields.append((str(code), text))
+    indicators = []
+    for key in ("ind1", "ind2"):
+        indicator = content.get(key)
+        if not isinstance(indicator, str) or len(indicator) != 1:
+            message = f"{tag} {key} is {indicator!r}; set to blank"
+            warnings.append(warning("missing-indicator", message, tag=tag))
+            indicator = " "
+        indicators.append(indicator)
+    extra = sorted(set(content) - {"ind1", "ind2", "subfields"})
+    if extra:
+        warnings.append(warning("bad-field", f"{tag}: ignored keys {extra}", tag=tag))
+    return field_from_parts(
+        tag, indicators=(indicators[0], indicators[1]), subfields=subfields, warnings=warnings
+    )
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "text"
+    return repr(value)[:40]
+
+
+class _TextStream:
+    """Decoded UTF-8 text of a byte stream, with the byte offset of what has been consumed."""
+
+    def __init__(self, stream: BinaryIO | PrefixedStream) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.text = ""
+        self.pos = 0
+        self.eof = False
+        self.consumed_bytes = 0
+
+    def more(self, size: int = CHUNK_SIZE) -> bool:
+        """Read and decode more bytes, dropping consumed text; False at the end."""
+        if self.eof:
+            return False
+        chunk = self._stream.read(size)
+        if not chunk:
+            self.eof = True
+            self.text = self.text[self.pos :] + self._decoder.decode(b"", final=True)
+        else:
+            self.text = self.text[self.pos :] + self._decoder.decode(chunk)
+        self.pos = 0
+        return True
+
+    def skip_whitespace(self) -> str | None:
+        """Skip whitespace; return the next character without consuming it (None at the end)."""
+        while True:
+            while self.pos < len(self.text) and self.text[self.pos] in _WHITESPACE:
+                self.advance(1)
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self.more():
+                return None
+
+    def advance(self, chars: int) -> None:
+        """Consume characters, keeping count of the bytes they came from."""
+        self.consumed_bytes += len(
+            self.text[self.pos : self.pos + chars].encode("utf-8", "replace")
+        )
+        self.pos += chars
+
+
+def read_json(stream: BinaryIO | PrefixedStream) -> Iterator[Decoded | MarcProblem]:
+    """Read MARC-in-JSON records one by one; after a JSON syntax error, report it and stop."""
+    source = _TextStream(stream)
+    first = source.skip_whitespace()
+    if first is None:
+        return
+    in_array = first == "["
+    if in_array:
+        source.advance(1)
+    if first not in "[{":
+        yield error("unreadable-file", "the data is not JSON (MARC-in-JSON)")
+        return
+    read_any = False
+    while True:
+        char = source.skip_whitespace()
+        if char is None:
+            if in_array:
+                yield error("invalid-json", "the JSON array is not closed: the data was cut short")
+            return
+        if in_array and char == "]":
+            source.advance(1)
+            if source.skip_whitespace() is not None:
+                yield error("invalid-json", "unexpected data after the end of the JSON array")
+            return
+        if char == "," and read_any:
+            source.advance(1)
+            continue
+        offset = source.consumed_bytes
+        decode_warnings: list[MarcProblem] = []
+        value = _decode_value(source, decode_warnings)
+        if isinstance(value, MarcProblem):
+            yield error("unreadable-file", value.message) if not read_any else value
+            return
+        read_any = True
+        result = from_json(value)
+        if isinstance(result, Decoded):
+            result = Decoded(result.record, offset, (*decode_warnings, *result.warnings))
+        yield result
+
+
+_STRICT = json.JSONDecoder()
+_LENIENT = json.JSONDecoder(strict=False)
+
+
+def _decode_value(source: _TextStream, warnings: list[MarcProblem]) -> object | MarcProblem:
+    read_size = CHUNK_SIZE
+    decoder = _STRICT
+    while True:
+        try:
+            value: object
+            value, end = decoder.raw_decode(source.text, source.pos)
+        except json.JSONDecodeError as exc:
+            if decoder is _STRICT and exc.msg.startswith("Invalid control character"):
+                # pymarc and others read raw tabs and line breaks inside strings; so do we.
+                decoder = _LENIENT
+                warnings.append(
+                    warning(
+                        "json-control-character",
+                        "a JSON string holds a raw control character (not valid JSON); read as is",
+                    )
+                )
+                continue
+            cut_short = exc.pos >= len(source.text) - 8 or exc.msg.startswith("Unterminated")
+            if (
+                cut_short
+                and len(source.text) - source.pos < MAX_VALUE_CHARS
+                and source.more(read_size)
+            ):
+                read_size *= 2
+                continue
+            where = source.consumed_bytes + len(source.text[source.pos : exc.pos].encode())
+            return error("invalid-json", f"invalid JSON near byte {where}: {exc.msg}")
+        source.advance(end - source.pos)
+        return value

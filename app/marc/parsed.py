@@ -1,0 +1,31 @@
+"""A record as it came out of an upload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.marc.problems import MarcProblem
+from app.marc.records import Record
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRecord:
+    """A readable record from an upload, already normalised, with what was repaired on the way.
+
+    position is the record's index in its upload (from 0, counting unreadable records too);
+    offset is the byte offset where it starts, when the format lets us know it.
+    """
+
+    record: Record
+    position: int
+    offset: int | None
+    warnings: tuple[MarcProblem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A record as a format reader decoded it, before normalisation and numbering."""
+
+    record: Record
+    offset: int | None
+    warnings: tuple[MarcProblem, ...] = ()

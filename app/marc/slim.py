@@ -1,0 +1,24 @@
+"""What MARC21slim.xsd and XML 1.0 allow in a record: the shapes normalize() enforces."""
+
+from __future__ import annotations
+
+import re
+
+# Characters XML 1.0 cannot carry (C0 controls but tab, LF and CR, which also covers the
+# ISO 2709 delimiters 0x1D-0x1F; U+FFFE, U+FFFF; lone surrogates).
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# tagDataType; a digits-only tag below 010 is a control field for pymarc, so not here.
+DATA_TAG = re.compile(
+    r"(?:0[1-9A-Z][0-9A-Z]|0[1-9a-z][0-9a-z]|[1-9A-Z][0-9A-Z]{2}|[1-9a-z][0-9a-z]{2})\Z"
+)
+# controltagDataType allows 00A-00z too, but pymarc would hold those as data fields.
+CONTROL_TAG = re.compile(r"00[1-9]\Z")
+INDICATORS = frozenset("0123456789abcdefghijklmnopqrstuvwxyz ")
+SUBFIELD_CODES = frozenset(
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!\"#$%&'()*+,-./:;<=>?{}_^`~[]\\"
+)
+LEADER_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# leaderDataType, narrowed to what this catalogue writes: true lengths, UTF-8, 22, 4500.
+LEADER = re.compile(
+    r"[0-9]{5}[0-9A-Za-z ][0-9A-Za-z][0-9A-Za-z ]{2}a22[0-9]{5}[0-9A-Za-z ]{3}4500\Z"
+)

@@ -1,0 +1,149 @@
+"""Rules a record must meet before it is stored, and the softer ones worth telling about.
+
+Errors (block storing): a structure MARCXML cannot hold (leader, tag, indicator, subfield
+code, data field without subfields, forbidden character), a bibliographic record without
+245, an ISBN in 020 $a or an ISSN in 022 $a whose check digit is wrong.
+Warnings: anything else that looks wrong but is common in real, usable records: U+FFFD in
+the text, an 020 $a / 022 $a that holds no number at all or an impossible one, 008 of the
+wrong length or missing, a repeated 245 or 001/003/005/008.
+"""
+
+from __future__ import annotations
+
+from stdnum import isbn, issn
+from stdnum.exceptions import InvalidChecksum, ValidationError
+
+from app.marc.problems import MarcProblem, error, warning
+from app.marc.records import Field, Record, indicators_of, is_control_tag, leader_of
+from app.marc.slim import DATA_TAG, FORBIDDEN_CHARACTERS, INDICATORS, LEADER, SUBFIELD_CODES
+from app.marc.standard_numbers import isbn_candidate, issn_candidate
+
+BIBLIOGRAPHIC_TYPES = frozenset("acdefgijkmoprt")
+HOLDINGS_TYPES = frozenset("uvxy")
+AUTHORITY_TYPES = frozenset("z")
+_NON_REPEATABLE_CONTROL = ("001", "003", "005", "008")
+
+
+def validate(record: Record) -> tuple[MarcProblem, ...]:
+    """Check a record; return its errors and warnings, each with its tag ("LDR" for the leader).
+
+    Positions are None: the caller knows where the record came from. Records as read()
+    returns them are already normalised, so structural errors only come from records built
+    or edited in code. Authority, holdings and other non-bibliographic
+    records (leader/06 z, u, v, x, y, q, w) need no 245.
+    """
+    problems: list[MarcProblem] = []
+    leader = leader_of(record)
+    if not LEADER.match(leader):
+        problems.append(
+            error("invalid-leader", f"leader {leader!r} is not a valid MARC 21 leader", tag="LDR")
+        )
+    for field in record.fields:
+        _check_field(field, problems)
+    record_type = leader[6:7]
+    counts: dict[str, int] = {}
+    for field in record.fields:
+        counts[field.tag] = counts.get(field.tag, 0) + 1
+    if record_type in BIBLIOGRAPHIC_TYPES:
+        if not counts.get("245"):
+            problems.append(
+                error("missing-245", "a bibliographic record needs a title (245)", tag="245")
+            )
+        elif counts["245"] > 1:
+            problems.append(warning("repeated-245", "245 is not repeatable", tag="245"))
+    for tag in _NON_REPEATABLE_CONTROL:
+        if counts.get(tag, 0) > 1:
+            problems.append(warning("repeated-field", f"{tag} is not repeatable", tag=tag))
+    _check_008(record, record_type, problems)
+    for field in record.fields:
+        if field.tag == "020" and not field.control_field:
+            for sub in field.subfields:
+                if sub.code == "a":
+                    _check_isbn(sub.value, problems)
+        elif field.tag == "022" and not field.control_field:
+            for sub in field.subfields:
+                if sub.code == "a":
+                    _check_issn(sub.value, problems)
+    return tuple(problems)
+
+
+def _check_field(field: Field, problems: list[MarcProblem]) -> None:
+    tag = str(field.tag)
+    if field.control_field:
+        if not (is_control_tag(tag) and tag != "000"):
+            problems.append(error("invalid-tag", f"{tag!r} is not a control field tag", tag=tag))
+        _check_text(field.data or "", tag, tag, problems)
+        return
+    if not DATA_TAG.match(tag) or is_control_tag(tag):
+        problems.append(error("invalid-tag", f"{tag!r} is not a data field tag", tag=tag))
+    for which, indicator in enumerate(indicators_of(field), start=1):
+        if indicator not in INDICATORS or len(indicator) != 1:
+            message = f"{tag} indicator {which} {indicator!r} is not a MARC 21 indicator"
+            problems.append(error("invalid-indicator", message, tag=tag))
+    if not field.subfields:
+        problems.append(error("empty-field", f"{tag} has no subfields", tag=tag))
+    for sub in field.subfields:
+        if len(sub.code) != 1 or sub.code not in SUBFIELD_CODES:
+            message = f"{tag}: subfield code {sub.code!r} is not valid"
+            problems.append(error("invalid-subfield-code", message, tag=tag))
+        _check_text(sub.value, f"{tag} ${sub.code}", tag, problems)
+
+
+def _check_text(text: str, where: str, tag: str, problems: list[MarcProblem]) -> None:
+    if "\ufffd" in text:
+        message = f"{where}: contains U+FFFD, a character lost in an earlier conversion"
+        problems.append(warning("replacement-character", message, tag=tag))
+    if FORBIDDEN_CHARACTERS.search(text):
+        message = f"{where}: contains characters MARC/XML cannot hold"
+        problems.append(error("forbidden-character", message, tag=tag))
+
+
+def _check_008(record: Record, record_type: str, problems: list[MarcProblem]) -> None:
+    if record_type in HOLDINGS_TYPES:
+        expected = 32
+    elif record_type in BIBLIOGRAPHIC_TYPES or record_type in AUTHORITY_TYPES:
+        expected = 40
+    else:
+        return
+    fixed = [f for f in record.fields if f.tag == "008" and f.control_field]
+    if not fixed:
+        problems.append(warning("missing-008", "no fixed-length data elements (008)", tag="008"))
+        return
+    length = len(fixed[0].data or "")
+    if length != expected:
+        message = f"008 is {length} characters long; this kind of record needs {expected}"
+        problems.append(warning("008-length", message, tag="008"))
+
+
+def _check_isbn(value: str, problems: list[MarcProblem]) -> None:
+    candidate = isbn_candidate(value)
+    if candidate is None:
+        message = f"020 $a {value!r}: no ISBN found (a cancelled ISBN belongs in $z)"
+        problems.append(warning("isbn-format", message, tag="020"))
+        return
+    try:
+        isbn.validate(candidate)
+    except InvalidChecksum:
+        problems.append(
+            error("isbn-check-digit", f"020 $a {candidate}: bad check digit", tag="020")
+        )
+    except ValidationError as exc:
+        message = f"020 $a {candidate}: not a valid ISBN ({exc})"
+        problems.append(warning("isbn-format", message, tag="020"))
+
+
+def _check_issn(value: str, problems: list[MarcProblem]) -> None:
+    candidate = issn_candidate(value)
+    if candidate is None:
+        message = f"022 $a {value!r}: no ISSN found (a cancelled ISSN belongs in $z)"
+        problems.append(warning("issn-format", message, tag="022"))
+        return
+    try:
+        issn.validate(candidate)
+    except InvalidChecksum:
+        problems.append(
+            error("issn-check-digit", f"022 $a {candidate}: bad check digit", tag="022")
+        )
+    except ValidationError as exc:
+        message = f"022 $a {candidate}: not a valid ISSN ({exc})"
+        problems.append(warning("issn-format", message, tag="022"))

@@ -1,0 +1,52 @@
+"""Write records in any of the four formats, normalised first so every output reads back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from app.marc import iso2709, marcjson, marcxml, mnemonic
+from app.marc.formats import Format
+from app.marc.normalize import normalize_shared
+from app.marc.records import Record
+
+ENCODERS: dict[Format, Callable[[Record], bytes]] = {
+    Format.MRC: iso2709.encode_record,
+    Format.MARCXML: marcxml.encode_record,
+    Format.JSON: marcjson.encode_record,
+    Format.MRK: mnemonic.encode_record,
+}
+
+
+def write(record: Record, fmt: Format) -> bytes:
+    """Serialise one record: ISO 2709, a standalone MARCXML document, a JSON object, or .mrk.
+
+    The record is normalised first (see normalize); the repairs are not reported here.
+    Raises RecordTooLong for ISO 2709 when the record exceeds 99,999 bytes or a field 9,999.
+    """
+    normalized, _ = normalize_shared(record)
+    return ENCODERS[fmt](normalized)
+
+
+def write_collection(records: Iterable[Record], fmt: Format) -> Iterator[bytes]:
+    """Serialise records as one document, yielding it piece by piece.
+
+    MARCXML is a <collection>, JSON an array, ISO 2709 and .mrk records one after another.
+    ISO 2709 raises RecordTooLong at the first record it cannot hold, after yielding the
+    records before it; callers exporting ISO 2709 should check with write() first if they
+    must not stop half-way.
+    """
+    normalized = (normalize_shared(record)[0] for record in records)
+    if fmt is Format.MARCXML:
+        yield from marcxml.encode_collection(normalized)
+        return
+    if fmt is Format.JSON:
+        yield b"["
+        separator = b"\n"
+        for record in normalized:
+            yield separator + marcjson.encode_record(record)
+            separator = b",\n"
+        yield b"\n]\n"
+        return
+    encode = ENCODERS[fmt]
+    for record in normalized:
+        yield encode(record)

@@ -1,0 +1,118 @@
+"""MARC-in-JSON: one object, an array, or one object per line; broken JSON stops reading."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from app import marc
+
+if TYPE_CHECKING:
+    from conftest import Corpus
+
+
+def _object(title: str) -> dict[str, Any]:
+    return {
+        "leader": "00000nam a2200000 i 4500",
+        "fields": [
+            {"001": f"vn-{title}"},
+            {"245": {"ind1": "1", "ind2": "0", "subfields": [{"a": title}, {"c": "Nguyễn Du."}]}},
+        ],
+    }
+
+
+def _titles(items: list[marc.ParsedRecord | marc.MarcProblem]) -> list[str]:
+    return [i.record["245"]["a"] for i in items if isinstance(i, marc.ParsedRecord)]
+
+
+def test_an_object_an_array_and_newline_delimited_objects_all_read() -> None:
+    one = json.dumps(_object("Truyện Kiều"), ensure_ascii=False).encode()
+    array = json.dumps([_object("Một"), _object("Hai")]).encode()
+    lines = b"\n".join(json.dumps(_object(t)).encode() for t in ("Một", "Hai", "Ba")) + b"\n"
+    assert _titles(list(marc.read(one))) == ["Truyện Kiều"]
+    assert _titles(list(marc.read(array))) == ["Một", "Hai"]
+    items = list(marc.read(b"\xef\xbb\xbf" + lines))
+    assert _titles(items) == ["Một", "Hai", "Ba"]
+    offsets = [i.offset for i in items if isinstance(i, marc.ParsedRecord)]
+    assert offsets[0] == 3
+    assert offsets[1] == 3 + lines.index(b"\n") + 1
+
+
+def test_invalid_json_after_good_records_yields_them_then_a_problem() -> None:
+    data = json.dumps([_object("Một"), _object("Hai"), _object("Ba")]).encode()
+    broken = data[: data.rindex(b'"Ba"')] + b"Ba, oops"
+    items = list(marc.read(broken))
+    assert _titles(items) == ["Một", "Hai"]
+    last = items[-1]
+    assert isinstance(last, marc.MarcProblem)
+    assert (last.code, last.position) == ("invalid-json", 2)
+
+
+def test_an_array_cut_short_is_reported() -> None:
+    data = json.dumps([_object("Một"), _object("Hai")]).encode()
+    items = list(marc.read(data[:-1]))
+    assert _titles(items) == ["Một", "Hai"]
+    assert isinstance(items[-1], marc.MarcProblem)
+    assert items[-1].code == "invalid-json"
+
+
+def test_an_element_that_is_not_a_record_is_reported_and_reading_goes_on() -> None:
+    data = json.dumps([_object("Một"), {"hello": "world"}, ["x"], _object("Bốn")]).encode()
+    items = list(marc.read(data))
+    kinds = [i.code if isinstance(i, marc.MarcProblem) else "record" for i in items]
+    assert kinds == ["record", "not-marc-json", "not-marc-json", "record"]
+    assert [i.position for i in items] == [0, 1, 2, 3]
+
+
+def test_javascript_object_literals_are_one_problem(corpus: Corpus) -> None:
+    items = corpus.read("malformed/marc4j/summerland-marc-json.json")
+    assert [(i.code, i.position) for i in items if isinstance(i, marc.MarcProblem)] == [
+        ("unreadable-file", 0)
+    ]
+    assert len(items) == 1
+
+
+def test_raw_control_characters_in_strings_are_read_with_a_warning(corpus: Corpus) -> None:
+    items = corpus.read("malformed/marc4j/illegal-marc-in-json.json")
+    assert len(items) == 1
+    parsed = items[0]
+    assert isinstance(parsed, marc.ParsedRecord)
+    assert [w.code for w in parsed.warnings] == ["json-control-character"]
+    assert parsed.record["245"]["h"].startswith("\n")
+
+
+def test_marc_in_json_blanks_written_as_backslashes_become_blanks(corpus: Corpus) -> None:
+    parsed = corpus.read("json/folio/ChalmersFOLIOExamples.json")
+    first = parsed[0]
+    assert isinstance(first, marc.ParsedRecord)
+    assert first.record["041"].indicators == marc.Indicators("1", " ")
+    assert {w.code for w in first.warnings} == {"invalid-indicator"}
+
+
+def test_to_json_is_the_code4lib_shape() -> None:
+    record = marc.read_one(json.dumps(_object("Truyện Kiều")).encode()).record
+    assert marc.to_json(record) == {
+        "leader": "00103nam a2200049 i 4500",
+        "fields": [
+            {"001": "vn-Truyện Kiều"},
+            {
+                "245": {
+                    "ind1": "1",
+                    "ind2": "0",
+                    "subfields": [{"a": "Truyện Kiều"}, {"c": "Nguyễn Du."}],
+                }
+            },
+        ],
+    }
+    written = json.loads(marc.write(record, marc.Format.JSON))
+    assert written == marc.to_json(record)
+
+
+def test_a_json_collection_is_one_array() -> None:
+    records = [marc.read_one(json.dumps(_object(t)).encode()).record for t in ("Một", "Hai")]
+    data = b"".join(marc.write_collection(records, marc.Format.JSON))
+    parsed = json.loads(data)
+    assert isinstance(parsed, list)
+    assert [marc.to_json(r) for r in records] == parsed
+    assert b"".join(marc.write_collection([], marc.Format.JSON)) == b"[\n]\n"
+    assert json.loads(b"".join(marc.write_collection([], marc.Format.JSON))) == []

@@ -1,0 +1,51 @@
+"""What the test modules share besides fixtures: paths, engines, a clock, fresh databases.
+
+A plain module (not conftest.py) so that test modules can import it by a name no other folder's
+conftest shadows.
+"""
+
+import itertools
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from postgres_server import Server, find_pg_ctl
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+SCHEMAS = ROOT.parent / "shared" / "schemas"
+SAMPLES = ROOT / "sample_records"
+REQUIRE_POSTGRES = os.environ.get("CATALOG_TEST_REQUIRE_POSTGRES") == "1"
+PG_CTL = find_pg_ctl()
+ENGINES = ["sqlite", "postgresql"]
+TEST_ORG = "VN-TEST"
+
+
+_database_names = (f"catalog_test_{n}" for n in itertools.count())
+
+
+def fresh_database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of one engine, not yet migrated."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalog.db'}"
+    server: Server = request.getfixturevalue("postgres_server")
+    name = next(_database_names)
+    with psycopg.connect(
+        host=server.host, port=server.port, user=server.user, dbname="postgres", autocommit=True
+    ) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return server.url(name)
+
+
+class SteppingClock:
+    """A clock that moves one second each time it is read, so every change has its own time."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
