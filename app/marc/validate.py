@@ -59,11 +59,11 @@ def validate(record: Record) -> tuple[MarcProblem, ...]:
         if field.tag == "020" and not field.control_field:
             for sub in field.subfields:
                 if sub.code == "a":
-                    _check_isbn(sub.value, problems)
+                    _check_standard_number(sub.value, problems, tag="020", kind="isbn")
         elif field.tag == "022" and not field.control_field:
             for sub in field.subfields:
                 if sub.code == "a":
-                    _check_issn(sub.value, problems)
+                    _check_standard_number(sub.value, problems, tag="022", kind="issn")
     return tuple(problems)
 
 
@@ -115,35 +115,19 @@ def _check_008(record: Record, record_type: str, problems: list[MarcProblem]) ->
         problems.append(warning("008-length", message, tag="008"))
 
 
-def _check_isbn(value: str, problems: list[MarcProblem]) -> None:
-    candidate = isbn_candidate(value)
+def _check_standard_number(value: str, problems: list[MarcProblem], *, tag: str, kind: str) -> None:
+    """Check one 020 $a (kind "isbn") or 022 $a (kind "issn") with python-stdnum."""
+    candidate = isbn_candidate(value) if kind == "isbn" else issn_candidate(value)
+    name = kind.upper()
     if candidate is None:
-        message = f"020 $a {value!r}: no ISBN found (a cancelled ISBN belongs in $z)"
-        problems.append(warning("isbn-format", message, tag="020"))
+        message = f"{tag} $a {value!r}: no {name} found (a cancelled {name} belongs in $z)"
+        problems.append(warning(f"{kind}-format", message, tag=tag))
         return
     try:
-        isbn.validate(candidate)
+        (isbn if kind == "isbn" else issn).validate(candidate)
     except InvalidChecksum:
-        problems.append(
-            error("isbn-check-digit", f"020 $a {candidate}: bad check digit", tag="020")
-        )
+        message = f"{tag} $a {candidate}: bad check digit"
+        problems.append(error(f"{kind}-check-digit", message, tag=tag))
     except ValidationError as exc:
-        message = f"020 $a {candidate}: not a valid ISBN ({exc})"
-        problems.append(warning("isbn-format", message, tag="020"))
-
-
-def _check_issn(value: str, problems: list[MarcProblem]) -> None:
-    candidate = issn_candidate(value)
-    if candidate is None:
-        message = f"022 $a {value!r}: no ISSN found (a cancelled ISSN belongs in $z)"
-        problems.append(warning("issn-format", message, tag="022"))
-        return
-    try:
-        issn.validate(candidate)
-    except InvalidChecksum:
-        problems.append(
-            error("issn-check-digit", f"022 $a {candidate}: bad check digit", tag="022")
-        )
-    except ValidationError as exc:
-        message = f"022 $a {candidate}: not a valid ISSN ({exc})"
-        problems.append(warning("issn-format", message, tag="022"))
+        message = f"{tag} $a {candidate}: not a valid {name} ({exc})"
+        problems.append(warning(f"{kind}-format", message, tag=tag))

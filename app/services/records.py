@@ -373,24 +373,18 @@ class RecordService:
         pairs: list[tuple[str, str]] = []
         ids: list[int] = []
         asked = False
-        if query.isbn is not None:
+        for scheme, given, normalize, kind in (
+            ("isbn", query.isbn, marc.normalize_isbn, "ISBN-10 or ISBN-13"),
+            ("issn", query.issn, marc.normalize_issn, "ISSN"),
+            ("lccn", query.lccn, marc.normalize_lccn, "LCCN"),
+        ):
+            if given is None:
+                continue
             asked = True
-            isbn = marc.normalize_isbn(query.isbn)
-            if isbn is None:
-                raise ValueError(f"isbn {query.isbn!r} is not a valid ISBN-10 or ISBN-13")
-            pairs.append(("isbn", isbn))
-        if query.issn is not None:
-            asked = True
-            issn = marc.normalize_issn(query.issn)
-            if issn is None:
-                raise ValueError(f"issn {query.issn!r} is not a valid ISSN")
-            pairs.append(("issn", issn))
-        if query.lccn is not None:
-            asked = True
-            lccn = marc.normalize_lccn(query.lccn)
-            if lccn is None:
-                raise ValueError(f"lccn {query.lccn!r} is not a valid LCCN")
-            pairs.append(("lccn", lccn))
+            value = normalize(given)
+            if value is None:
+                raise ValueError(f"{scheme} {given!r} is not a valid {kind}")
+            pairs.append((scheme, value))
         if query.control_number is not None:
             asked = True
             text = query.control_number.strip()
