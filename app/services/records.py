@@ -194,7 +194,9 @@ class RecordService:
             )
         )
 
-    def _insert(self, session: Session, record: marc.Record, now: datetime) -> StoredRecord:
+    def _insert(
+        self, session: Session, record: marc.Record, now: datetime
+    ) -> tuple[StoredRecord, marc.Record]:
         row = RecordRepository(session).add(
             StoredRecord(
                 version=1,
@@ -205,9 +207,9 @@ class RecordService:
                 updated_at=now,
             )
         )
-        self._write_current(session, row, record, now=now, new=True)
+        canonical = self._write_current(session, row, record, now=now, new=True)
         self._add_version(session, row, "create")
-        return row
+        return row, canonical
 
     def create(self, payload: bytes, fmt: marc.Format | None) -> SavedRecord:
         """Store a new record and give it its number.
@@ -217,8 +219,8 @@ class RecordService:
         record, warnings = self._accept(marc.read_one(payload, fmt))
         now = self._clock()
         with self._db.writer.begin() as session:
-            row = self._insert(session, record, now)
-            found = self._found(row)
+            row, canonical = self._insert(session, record, now)
+            found = self._found(row, canonical)
         logger.info("record created", extra={"record_id": found.id})
         return SavedRecord(found=found, warnings=warnings)
 
@@ -244,10 +246,10 @@ class RecordService:
                 if expected_version is not None and row.version != expected_version:
                     raise VersionMismatch(record_id, expected=expected_version, current=row.version)
                 row.version += 1
-                self._write_current(session, row, record, now=now)
+                canonical = self._write_current(session, row, record, now=now)
                 self._add_version(session, row, "update")
                 session.flush()
-                found = self._found(row)
+                found = self._found(row, canonical)
         except StaleDataError as error:
             # Another process committed a new version between our read and our write.
             raise VersionMismatch(
@@ -288,8 +290,9 @@ class RecordService:
             raise RecordDeleted(record_id, row.deleted_at)
         return row
 
-    def _found(self, row: StoredRecord) -> FoundRecord:
-        record = _record_from_json(row.marc_json)
+    def _found(self, row: StoredRecord, record: marc.Record | None = None) -> FoundRecord:
+        """The row as plain data; `record` spares decoding what the caller just wrote."""
+        record = record if record is not None else _record_from_json(row.marc_json)
         return FoundRecord(
             id=row.id,
             version=row.version,
