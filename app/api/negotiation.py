@@ -41,10 +41,24 @@ def body_format(content_type: str | None) -> marc.Format | None:
     """The format a body declares, or None to detect it. Raises UnsupportedMediaType."""
     if not content_type:
         return None
-    media_type = content_type.split(";", 1)[0].strip().lower()
+    media_type, _, parameters = content_type.partition(";")
+    media_type = media_type.strip().lower()
     if media_type not in _BODY_TYPES:
         raise UnsupportedMediaType(media_type, BODY_MEDIA_TYPES)
+    charset = _charset(parameters)
+    if charset is not None and charset not in ("utf-8", "utf8"):
+        # MARC text formats here are UTF-8 (MARC-8 lives inside ISO 2709); decoding another
+        # charset as UTF-8 would store mojibake.
+        raise UnsupportedMediaType(f"{media_type}; charset={charset}", ["charset=utf-8"])
     return _BODY_TYPES[media_type]
+
+
+def _charset(parameters: str) -> str | None:
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
 
 
 def requested_format(format_param: str | None) -> marc.Format | None:

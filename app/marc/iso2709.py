@@ -256,14 +256,15 @@ class _TextDecoder:
         if self.encoding == "marc8":
             text, issues = decode_marc8(raw)
             for issue in issues:
-                warnings.append(warning("marc8-undecodable", f"{tag}: {issue}", tag=tag))
+                warnings.append(error("marc8-undecodable", f"{tag}: {issue}", tag=tag))
             return text
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             bad = raw[exc.start : exc.start + 4]
+            # An error: the text is garbled, and storing it would spread the damage.
             warnings.append(
-                warning(
+                error(
                     "invalid-utf8",
                     f"{tag}: bytes {bad!r} are not UTF-8; replaced by U+FFFD",
                     tag=tag,

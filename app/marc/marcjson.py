@@ -110,7 +110,10 @@ def _field(tag: str, content: object, warnings: list[MarcProblem]) -> Field | Ma
         indicator = content.get(key)
         if not isinstance(indicator, str) or len(indicator) != 1:
             message = f"{tag} {key} is {indicator!r}; set to blank"
-            warnings.append(warning("missing-indicator", message, tag=tag))
+            # Absent or empty is read as blank, as MARC-in-JSON writers intend; any other value
+            # would be replaced by a guess, so the record must be fixed first.
+            report = warning if indicator in (None, "") else error
+            warnings.append(report("missing-indicator", message, tag=tag))
             indicator = " "
         indicators.append(indicator)
     extra = sorted(set(content) - {"ind1", "ind2", "subfields"})
@@ -245,5 +248,8 @@ def _decode_value(source: _TextStream, warnings: list[MarcProblem]) -> object | 
                 continue
             where = source.consumed_bytes + len(source.text[source.pos : exc.pos].encode())
             return error("invalid-json", f"invalid JSON near byte {where}: {exc.msg}")
+        except RecursionError:
+            # No MARC record nests deeper than three levels; a deep pile of brackets is an attack.
+            return error("invalid-json", "JSON nested too deeply to be a MARC record")
         source.advance(end - source.pos)
         return value

@@ -277,7 +277,7 @@ def _build(lines: _RecordLines) -> Decoded | MarcProblem:
 
 def _report(issues: tuple[str, ...], tag: str, warnings: list[MarcProblem]) -> None:
     for issue in issues:
-        warnings.append(warning("marc8-undecodable", f"{tag}: {issue}", tag=tag))
+        warnings.append(error("marc8-undecodable", f"{tag}: {issue}", tag=tag))
 
 
 def _parse_field(line: str, warnings: list[MarcProblem]) -> Field:

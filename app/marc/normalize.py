@@ -24,7 +24,7 @@ from __future__ import annotations
 import unicodedata
 
 from app.marc.iso2709 import MAX_RECORD_LENGTH, iso2709_lengths
-from app.marc.problems import MarcProblem, warning
+from app.marc.problems import MarcProblem, error, warning
 from app.marc.records import (
     LEADER_LENGTH,
     Field,
@@ -126,8 +126,9 @@ def _clean_text(text: str, *, where: str, tag: str, warnings: list[MarcProblem])
     """Return text in NFC with forbidden characters replaced, reporting each replacement."""
     if FORBIDDEN_CHARACTERS.search(text):
         found = sorted({f"U+{ord(c):04X}" for c in FORBIDDEN_CHARACTERS.findall(text)})
+        # An error: the character is lost, and a cataloguer must say what it should be.
         warnings.append(
-            warning(
+            error(
                 "forbidden-character",
                 f"{where}: {', '.join(found)} cannot be stored in MARC/XML; replaced by U+FFFD",
                 tag=tag,
@@ -181,8 +182,9 @@ def _normalize_tag(field: Field, warnings: list[MarcProblem]) -> str | None:
     if CONTROL_TAG.match(tag) or DATA_TAG.match(tag):
         return tag
     line = _describe(field)
+    # An error: storing the record would lose the field.
     warnings.append(
-        warning(
+        error(
             "invalid-tag",
             f"tag {tag!r} cannot be written as MARC 21; field dropped: {line}",
             tag=tag,
@@ -202,8 +204,10 @@ def _normalize_indicator(value: str, tag: str, which: int, warnings: list[MarcPr
     if value in INDICATORS and len(value) == 1:
         return value
     repaired = value.lower() if len(value) == 1 and "A" <= value <= "Z" else " "
+    # Lower-casing keeps the meaning; anything else would store a guess.
+    report = warning if repaired != " " else error
     warnings.append(
-        warning(
+        report(
             "invalid-indicator",
             f"{tag} indicator {which} {value!r} is not a MARC 21 indicator; set to {repaired!r}",
             tag=tag,

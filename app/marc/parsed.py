@@ -13,7 +13,9 @@ class ParsedRecord:
     """A readable record from an upload, already normalised, with what was repaired on the way.
 
     position is the record's index in its upload (from 0, counting unreadable records too);
-    offset is the byte offset where it starts, when the format lets us know it.
+    offset is the byte offset where it starts, when the format lets us know it. warnings holds
+    every repair made on the way; those that lost information (a dropped field, a replaced
+    character, undecodable bytes) have severity "error" and must stop the record being stored.
     """
 
     record: Record

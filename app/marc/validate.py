@@ -19,6 +19,9 @@ from app.marc.slim import DATA_TAG, FORBIDDEN_CHARACTERS, INDICATORS, LEADER, SU
 from app.marc.standard_numbers import isbn_candidate, issn_candidate
 
 BIBLIOGRAPHIC_TYPES = frozenset("acdefgijkmoprt")
+# Authority z; holdings u v x y; classification w; community information q; and b, archival
+# material, obsolete since 1995 but still in real catalogues (Duke's, in the corpus).
+MARC21_RECORD_TYPES = BIBLIOGRAPHIC_TYPES | frozenset("zuvxywqb")
 HOLDINGS_TYPES = frozenset("uvxy")
 AUTHORITY_TYPES = frozenset("z")
 _NON_REPEATABLE_CONTROL = ("001", "003", "005", "008")
@@ -41,6 +44,9 @@ def validate(record: Record) -> tuple[MarcProblem, ...]:
     for field in record.fields:
         _check_field(field, problems)
     record_type = leader[6:7]
+    if record_type not in MARC21_RECORD_TYPES:
+        message = f"leader/06 {record_type!r} is not a MARC 21 type of record (UNIMARC?)"
+        problems.append(error("record-type", message, tag="LDR"))
     counts: dict[str, int] = {}
     for field in record.fields:
         counts[field.tag] = counts.get(field.tag, 0) + 1

@@ -317,3 +317,21 @@ def test_health_reports_database_and_migrations(client: TestClient) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok"
     assert body["migration_current"] == body["migration_head"] is not None
+
+
+def test_a_text_body_in_another_charset_is_refused(client: TestClient) -> None:
+    mrk = "=LDR  00000nam a2200000 a 4500\n=245  00$aCafé crème\n".encode("latin-1")
+    response = upload(client, mrk, "text/plain; charset=iso-8859-1")
+    assert response.status_code == 415
+    assert "charset" in response.json()["detail"]
+
+
+def test_a_lossy_repair_rejects_the_record(client: TestClient) -> None:
+    record = {
+        "leader": "00000nam a2200000 a 4500",
+        "fields": [{"245": {"ind1": "10", "ind2": "0", "subfields": [{"a": "Tiêu đề"}]}}],
+    }
+    response = client.post("/api/v1/records", json=record)
+    assert response.status_code == 422
+    errors = [e["code"] for e in response.json()["errors"] if e["severity"] == "error"]
+    assert errors == ["missing-indicator"]

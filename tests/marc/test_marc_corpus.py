@@ -124,4 +124,6 @@ def test_the_corpus_validates_without_blocking_real_records(corpus: Corpus) -> N
             "iso2709/traject/batch.dat",
             "marcxml/marc2bibframe2/nlm.xml",
         },
+        # A YAZ fixture whose leader/06 is "0": not a MARC 21 record type.
+        "record-type": {"marcxml/yaz/marc4.xml"},
     }

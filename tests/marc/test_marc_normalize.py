@@ -124,8 +124,11 @@ def test_normalize_is_idempotent_and_leaves_its_input_alone() -> None:
     assert marc.to_json(record) == before
 
 
-def test_every_warning_names_a_code_and_is_a_warning() -> None:
+def test_every_repair_names_a_code_and_only_lossy_ones_are_errors() -> None:
     record = _record(_field("245", ("!", "0"), ("%%", "a")), leader="xxxxxxxxxxxxxxxxxxxxxxxx")
     _, warnings = marc.normalize(record)
     assert warnings
-    assert all(w.severity == "warning" and w.code and w.position is None for w in warnings)
+    assert all(w.code and w.position is None for w in warnings)
+    # Indicator "!" would be stored as a guessed blank; the leader repair loses nothing.
+    assert {w.code for w in warnings if w.severity == "error"} == {"invalid-indicator"}
+    assert "leader-repaired" in {w.code for w in warnings if w.severity == "warning"}
