@@ -15,6 +15,7 @@ from rich.table import Table
 from app import marc
 from app.db import migrations
 from app.db.engine import create_database
+from app.db.models import MAX_KEY
 from app.log import configure_logging
 from app.services.errors import RecordDeleted, RecordNotFound
 from app.services.records import ImportOutcome, RecordQuery, RecordService
@@ -183,7 +184,9 @@ def export(
 
 @app.command()
 def show(
-    record_id: Annotated[int, typer.Argument(help="Record number (its 001)")],
+    record_id: Annotated[
+        int, typer.Argument(help="Record number (its 001)", min=1, max=MAX_KEY)
+    ],
     fmt: Annotated[marc.Format, typer.Option("--format", "-f", help="Output format")] = (
         marc.Format.MRK
     ),

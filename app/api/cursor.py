@@ -3,9 +3,10 @@
 import base64
 import binascii
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from app.api.errors import BadCursor
+from app.db.models import MAX_KEY
 from app.db.records import PageKey
 
 
@@ -23,8 +24,11 @@ def decode_cursor(cursor: str) -> PageKey:
         moment = datetime.fromisoformat(updated_at)
         if moment.tzinfo is None or not isinstance(record_id, int) or isinstance(record_id, bool):
             raise ValueError("cursor keys of the wrong kind")
-        return PageKey(updated_at=moment, id=record_id)
-    except (ValueError, TypeError, binascii.Error) as error:
-        # json, base64 and fromisoformat all fail with ValueError subclasses; unpacking with
-        # TypeError (e.g. a JSON number where a list belongs).
+        if not 0 < record_id <= MAX_KEY:
+            raise ValueError("record id out of range")
+        return PageKey(updated_at=moment.astimezone(UTC), id=record_id)
+    except (ValueError, TypeError, OverflowError, binascii.Error) as error:
+        # json, base64 and fromisoformat fail with ValueError subclasses; unpacking with
+        # TypeError (a JSON number where a list belongs); astimezone near year 1 or 9999 with
+        # OverflowError.
         raise BadCursor() from error

@@ -1,11 +1,11 @@
 """The record API: upload, fetch in four formats, replace, delete, history, look-up."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from app import marc
 from app.api.body import raw_body
@@ -26,10 +26,12 @@ from app.api.schemas import (
     VersionEntry,
     VersionList,
 )
+from app.db.models import MAX_KEY
 from app.services.records import FoundRecord, RecordQuery
 from app.settings import Settings
 
 API_BASE = "/api/v1"
+MAX_VERSION = 2**31 - 1
 
 router = APIRouter(prefix="/records", tags=["records"])
 
@@ -66,10 +68,22 @@ _DOWNLOADS: dict[int | str, dict[str, Any]] = {
 }
 _ETAG = re.compile(r'^\s*(?:"v?(\d+)"|v?(\d+))\s*$')
 
+RecordId = Annotated[int, Path(ge=1, le=MAX_KEY, description="The record's number (its 001)")]
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version, from 1")]
+
 FormatParam = Annotated[
     marc.Format | None,
     Query(alias="format", description="Download format; without it, Accept decides"),
 ]
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise BadQuery("updated_since needs a time zone, e.g. 2026-11-25T00:00:00Z")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise BadQuery("updated_since is out of range") from None
 
 
 def _base(settings: Settings) -> str:
@@ -200,8 +214,8 @@ def list_records(
     limit: Annotated[int | None, Query(ge=1, description="Records per page")] = None,
 ) -> RecordList:
     """List records in order of last change, one page at a time."""
-    if updated_since is not None and updated_since.tzinfo is None:
-        raise BadQuery("updated_since needs a time zone, e.g. 2026-11-25T00:00:00Z")
+    if updated_since is not None:
+        updated_since = _utc(updated_since)
     size = min(limit or settings.page_size, settings.max_page_size)
     query = RecordQuery(
         isbn=isbn,
@@ -234,7 +248,7 @@ def list_records(
     summary="Fetch a record",
 )
 def read_record(
-    record_id: int,
+    record_id: RecordId,
     records: RecordServiceDep,
     settings: SettingsDep,
     fmt: FormatParam = None,
@@ -259,7 +273,7 @@ def read_record(
     summary="Replace a record with a new version",
 )
 def replace_record(
-    record_id: int,
+    record_id: RecordId,
     request: Request,
     response: Response,
     payload: Annotated[bytes, Depends(raw_body)],
@@ -287,7 +301,7 @@ def replace_record(
     summary="Delete a record, leaving a tombstone",
 )
 def delete_record(
-    record_id: int,
+    record_id: RecordId,
     records: RecordServiceDep,
     if_match: Annotated[
         str | None, Header(description="Optional: delete only this version")
@@ -306,7 +320,9 @@ def delete_record(
     responses=problem_responses(404),
     summary="A record's history",
 )
-def list_versions(record_id: int, records: RecordServiceDep, settings: SettingsDep) -> VersionList:
+def list_versions(
+    record_id: RecordId, records: RecordServiceDep, settings: SettingsDep
+) -> VersionList:
     """Every version of the record, oldest first, deletions included."""
     base = _base(settings)
     return VersionList(
@@ -325,8 +341,8 @@ def list_versions(record_id: int, records: RecordServiceDep, settings: SettingsD
     summary="Fetch one version of a record",
 )
 def read_version(
-    record_id: int,
-    version: int,
+    record_id: RecordId,
+    version: VersionNumber,
     records: RecordServiceDep,
     settings: SettingsDep,
     fmt: FormatParam = None,
@@ -350,13 +366,14 @@ def read_version(
     summary="Compare two versions field by field",
 )
 def diff_versions(
-    record_id: int,
+    record_id: RecordId,
     records: RecordServiceDep,
     from_version: Annotated[
-        int | None, Query(alias="from", ge=1, description="Default: the one before `to`")
+        int | None,
+        Query(alias="from", ge=1, le=MAX_VERSION, description="Default: the one before `to`"),
     ] = None,
     to_version: Annotated[
-        int | None, Query(alias="to", ge=1, description="Default: latest")
+        int | None, Query(alias="to", ge=1, le=MAX_VERSION, description="Default: latest")
     ] = None,
 ) -> RecordDiff:
     """Fields added, removed and changed from one version to another."""

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -39,6 +40,12 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# 64-bit keys on PostgreSQL for a catalogue meant to last; SQLite's INTEGER PRIMARY KEY is already
+# 64-bit and must stay spelled INTEGER to be the rowid.
+Key = BigInteger().with_variant(Integer, "sqlite")
+MAX_KEY = 2**63 - 1
+
+
 class Base(DeclarativeBase):
     """Declarative base with a naming convention, so Alembic can name every constraint."""
 
@@ -63,7 +70,7 @@ class StoredRecord(Base):
 
     __tablename__ = "record"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
     version: Mapped[int] = mapped_column(default=1)
     status: Mapped[str] = mapped_column(String(20), index=True)
     marc_json: Mapped[str] = mapped_column(Text)
@@ -97,8 +104,10 @@ class RecordIdentifier(Base):
 
     __tablename__ = "record_identifier"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        Key, ForeignKey("record.id", ondelete="CASCADE"), index=True
+    )
     scheme: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(300))
 
@@ -112,8 +121,9 @@ class RecordVersion(Base):
 
     __tablename__ = "record_version"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    record_id: Mapped[int] = mapped_column(ForeignKey("record.id", ondelete="CASCADE"))
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
+    # RESTRICT: history outlives any attempt to remove a record outright.
+    record_id: Mapped[int] = mapped_column(Key, ForeignKey("record.id", ondelete="RESTRICT"))
     version: Mapped[int]
     status: Mapped[str] = mapped_column(String(20))
     change: Mapped[str] = mapped_column(String(20))

@@ -19,11 +19,14 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# 64-bit keys on PostgreSQL; SQLite's rowid key must be spelled INTEGER (and is 64-bit anyway).
+KEY = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 
 def upgrade() -> None:
     op.create_table(
         "record",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", KEY, nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("marc_json", sa.Text(), nullable=False),
@@ -49,8 +52,8 @@ def upgrade() -> None:
 
     op.create_table(
         "record_identifier",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("id", KEY, nullable=False),
+        sa.Column("record_id", KEY, nullable=False),
         sa.Column("scheme", sa.String(length=16), nullable=False),
         sa.Column("value", sa.String(length=300), nullable=False),
         sa.ForeignKeyConstraint(
@@ -66,8 +69,8 @@ def upgrade() -> None:
 
     op.create_table(
         "record_version",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("id", KEY, nullable=False),
+        sa.Column("record_id", KEY, nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("change", sa.String(length=20), nullable=False),
@@ -78,7 +81,7 @@ def upgrade() -> None:
             ["record_id"],
             ["record.id"],
             name=op.f("fk_record_version_record_id_record"),
-            ondelete="CASCADE",
+            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_record_version")),
         sa.UniqueConstraint("record_id", "version", name="uq_record_version_record_id"),

@@ -71,3 +71,35 @@ def test_an_unexpected_error_is_a_500_problem_that_reveals_nothing(settings: Set
     assert response.headers["x-request-id"] == "req-42"
     assert "secret" not in response.text
     assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/v1/records/99999999999999999999999", 422),
+        ("/api/v1/records/1/versions/99999999999999999999", 422),
+        ("/api/v1/records/1/diff?from=99999999999999999999", 422),
+        ("/api/v1/records?updated_since=9999-12-31T23:59:59-01:00", 400),
+        ("/api/v1/records?updated_since=0001-01-01T00:00:00%2B01:00", 400),
+        # ["9999-12-31T23:59:59-01:00", 1] and ["2026-11-25T00:00:00+00:00", 10**23]
+        ("/api/v1/records?cursor=WyI5OTk5LTEyLTMxVDIzOjU5OjU5LTAxOjAwIiwgMV0", 400),
+        (
+            "/api/v1/records?cursor=WyIyMDI2LTExLTI1VDAwOjAwOjAwKzAwOjAwIiwgMTAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwXQ",
+            400,
+        ),
+    ],
+)
+def test_numbers_and_times_out_of_range_are_problems(
+    client: TestClient, url: str, status: int
+) -> None:
+    response = client.get(url)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_json_nested_too_deep_is_unreadable(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/records", content=b"[" * 100_000, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["type"] == "/problems/unreadable-record"
