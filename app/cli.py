@@ -184,9 +184,7 @@ def export(
 
 @app.command()
 def show(
-    record_id: Annotated[
-        int, typer.Argument(help="Record number (its 001)", min=1, max=MAX_KEY)
-    ],
+    record_id: Annotated[int, typer.Argument(help="Record number (its 001)", min=1, max=MAX_KEY)],
     fmt: Annotated[marc.Format, typer.Option("--format", "-f", help="Output format")] = (
         marc.Format.MRK
     ),

@@ -35,11 +35,6 @@ class PreconditionRequired(HttpRefusal):
         )
 
 
-class BadPrecondition(HttpRefusal):
-    def __init__(self, header: str) -> None:
-        super().__init__(f'If-Match {header!r} is not an ETag this service issued (like "v3").')
-
-
 class BadCursor(HttpRefusal):
     def __init__(self) -> None:
         super().__init__("The cursor is not one this service issued; start again without it.")

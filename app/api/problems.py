@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import marc
 from app.api.errors import (
     BadCursor,
-    BadPrecondition,
     BadQuery,
     NotAcceptable,
     PayloadTooLarge,
@@ -36,7 +35,6 @@ PROBLEMS: dict[type[Exception], tuple[int, str]] = {
     marc.UnreadableRecord: (400, "unreadable-record"),
     BadCursor: (400, "bad-cursor"),
     BadQuery: (400, "bad-query"),
-    BadPrecondition: (400, "bad-precondition"),
     RecordNotFound: (404, "record-not-found"),
     VersionNotFound: (404, "version-not-found"),
     NotAcceptable: (406, "not-acceptable"),
@@ -123,7 +121,7 @@ def _extensions(error: Exception) -> dict[str, Any]:
     if isinstance(error, RecordDeleted):
         # The same form pydantic gives every other timestamp of the API.
         return {"deleted_at": error.deleted_at.isoformat().replace("+00:00", "Z")}
-    if isinstance(error, VersionMismatch):
+    if isinstance(error, VersionMismatch) and error.current is not None:
         return {"current_version": error.current, "current_etag": f'"v{error.current}"'}
     return {}
 

@@ -11,7 +11,7 @@ from app import marc
 from app.api.body import raw_body
 from app.api.cursor import decode_cursor, encode_cursor
 from app.api.deps import RecordServiceDep, SettingsDep
-from app.api.errors import BadPrecondition, BadQuery, PreconditionRequired
+from app.api.errors import BadQuery, PreconditionRequired
 from app.api.negotiation import body_format, negotiate
 from app.api.problems import problem_responses
 from app.api.schemas import (
@@ -66,7 +66,7 @@ _DOWNLOADS: dict[int | str, dict[str, Any]] = {
     },
     304: {"description": "Not modified: If-None-Match holds the current ETag"},
 }
-_ETAG = re.compile(r'^\s*(?:"v?(\d+)"|v?(\d+))\s*$')
+_STRONG_ETAG = re.compile(r'(?<!W/)"v([1-9][0-9]{0,9})"')
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_KEY, description="The record's number (its 001)")]
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version, from 1")]
@@ -95,17 +95,18 @@ def etag(version: int) -> str:
     return f'"v{version}"'
 
 
-def _expected_version(if_match: str | None, *, required: bool) -> int | None:
+def _expected_versions(if_match: str | None, *, required: bool) -> frozenset[int] | None:
+    """The versions If-Match allows; None for "*" or no header (when allowed).
+
+    RFC 9110 §13.1.1: a list matches if any entry strongly matches; a weak or foreign tag never
+    does, so it leads to 412, not to an error about the header."""
     if if_match is None:
         if required:
             raise PreconditionRequired()
         return None
     if if_match.strip() == "*":
         return None
-    found = _ETAG.match(if_match)
-    if not found:
-        raise BadPrecondition(if_match)
-    return int(found.group(1) or found.group(2))
+    return frozenset(int(v) for v in _STRONG_ETAG.findall(if_match))
 
 
 def _not_modified(if_none_match: str | None, version: int) -> bool:
@@ -284,12 +285,12 @@ def replace_record(
     ] = None,
 ) -> RecordEnvelope:
     """Write a new version; If-Match must hold the ETag of the version it replaces."""
-    expected = _expected_version(if_match, required=True)
+    expected = _expected_versions(if_match, required=True)
     saved = records.replace(
         record_id,
         payload,
         body_format(request.headers.get("content-type")),
-        expected_version=expected,
+        expected_versions=expected,
     )
     response.headers["ETag"] = etag(saved.found.version)
     return RecordEnvelope.of(saved.found, base=_base(settings), warnings=saved.warnings)
@@ -308,7 +309,9 @@ def delete_record(
     ] = None,
 ) -> Tombstone:
     """Tombstone the record: it answers 410 from now on and its history is kept."""
-    found = records.delete(record_id, expected_version=_expected_version(if_match, required=False))
+    found = records.delete(
+        record_id, expected_versions=_expected_versions(if_match, required=False)
+    )
     assert found.deleted_at is not None
     return Tombstone(
         id=found.id, version=found.version, status=found.status, deleted_at=found.deleted_at

@@ -20,7 +20,9 @@ class PageKey:
 
 @dataclass(frozen=True, slots=True)
 class IdentifierMatch:
-    """Records whose identifiers include any of these (scheme, value) pairs, or these ids."""
+    """Records whose identifiers include any of these (scheme, value) pairs, or these ids.
+
+    A page query takes several: a record must satisfy each of them."""
 
     pairs: tuple[tuple[str, str], ...] = ()
     ids: tuple[int, ...] = ()
@@ -80,7 +82,7 @@ class RecordRepository:
     def page(
         self,
         *,
-        match: IdentifierMatch | None,
+        matches: Sequence[IdentifierMatch],
         updated_since: datetime | None,
         include_deleted: bool,
         after: PageKey | None,
@@ -88,7 +90,7 @@ class RecordRepository:
     ) -> Sequence[StoredRecord]:
         """Rows in (updated_at, id) order after the given key: a keyset page, never OFFSET."""
         query = select(StoredRecord)
-        if match is not None:
+        for match in matches:
             conditions = []
             if match.pairs:
                 conditions.append(

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import marc
 from app.db.engine import Database
-from app.db.models import RecordVersion, StoredRecord
+from app.db.models import MAX_KEY, RecordVersion, StoredRecord
 from app.db.records import IdentifierMatch, PageKey, RecordRepository
 from app.services.errors import (
     RecordDeleted,
@@ -230,9 +230,9 @@ class RecordService:
         payload: bytes,
         fmt: marc.Format | None,
         *,
-        expected_version: int | None,
+        expected_versions: frozenset[int] | None,
     ) -> SavedRecord:
-        """Replace a record with a new version, if it is still at `expected_version`.
+        """Replace a record with a new version, if it is still at one of `expected_versions`.
 
         None replaces whatever version is current (HTTP's If-Match: *).
 
@@ -243,8 +243,10 @@ class RecordService:
         try:
             with self._db.writer.begin() as session:
                 row = self._live_row(session, record_id)
-                if expected_version is not None and row.version != expected_version:
-                    raise VersionMismatch(record_id, expected=expected_version, current=row.version)
+                if expected_versions is not None and row.version not in expected_versions:
+                    raise VersionMismatch(
+                        record_id, expected=expected_versions, current=row.version
+                    )
                 row.version += 1
                 canonical = self._write_current(session, row, record, now=now)
                 self._add_version(session, row, "update")
@@ -253,19 +255,21 @@ class RecordService:
         except StaleDataError as error:
             # Another process committed a new version between our read and our write.
             raise VersionMismatch(
-                record_id, expected=expected_version or 0, current=(expected_version or 0) + 1
+                record_id, expected=expected_versions or frozenset(), current=None
             ) from error
         logger.info("record replaced", extra={"record_id": record_id, "version": found.version})
         return SavedRecord(found=found, warnings=warnings)
 
-    def delete(self, record_id: int, *, expected_version: int | None) -> FoundRecord:
+    def delete(self, record_id: int, *, expected_versions: frozenset[int] | None) -> FoundRecord:
         """Leave a tombstone: the record answers 410 from now on; its history stays."""
         now = self._clock()
         try:
             with self._db.writer.begin() as session:
                 row = self._live_row(session, record_id)
-                if expected_version is not None and row.version != expected_version:
-                    raise VersionMismatch(record_id, expected=expected_version, current=row.version)
+                if expected_versions is not None and row.version not in expected_versions:
+                    raise VersionMismatch(
+                        record_id, expected=expected_versions, current=row.version
+                    )
                 row.version += 1
                 row.status = DELETED
                 row.deleted_at = now
@@ -275,7 +279,7 @@ class RecordService:
                 found = self._found(row)
         except StaleDataError as error:
             raise VersionMismatch(
-                record_id, expected=expected_version or 0, current=(expected_version or 0) + 1
+                record_id, expected=expected_versions or frozenset(), current=None
             ) from error
         logger.info("record deleted", extra={"record_id": record_id})
         return found
@@ -357,10 +361,10 @@ class RecordService:
         """Return one page of records matching the query, in (updated_at, id) order.
 
         Raises ValueError when an ISBN, ISSN or LCCN in the query is not a valid one."""
-        match = self._identifier_match(query)
+        matches = self._identifier_matches(query)
         with self._db.reader() as session:
             rows = RecordRepository(session).page(
-                match=match,
+                matches=matches,
                 updated_since=query.updated_since,
                 include_deleted=query.include_deleted,
                 after=after,
@@ -372,10 +376,9 @@ class RecordService:
         )
         return RecordPage(items=items, next_key=next_key)
 
-    def _identifier_match(self, query: RecordQuery) -> IdentifierMatch | None:
-        pairs: list[tuple[str, str]] = []
-        ids: list[int] = []
-        asked = False
+    def _identifier_matches(self, query: RecordQuery) -> tuple[IdentifierMatch, ...]:
+        """One match per look-up parameter given; a record must satisfy all of them."""
+        matches: list[IdentifierMatch] = []
         for scheme, given, normalize, kind in (
             ("isbn", query.isbn, marc.normalize_isbn, "ISBN-10 or ISBN-13"),
             ("issn", query.issn, marc.normalize_issn, "ISSN"),
@@ -383,22 +386,21 @@ class RecordService:
         ):
             if given is None:
                 continue
-            asked = True
             value = normalize(given)
             if value is None:
                 raise ValueError(f"{scheme} {given!r} is not a valid {kind}")
-            pairs.append((scheme, value))
+            matches.append(IdentifierMatch(pairs=((scheme, value),)))
         if query.control_number is not None:
-            asked = True
             text = query.control_number.strip()
+            if not text:
+                raise ValueError("control_number is empty")
             org = org_of(text)
             key = control_number_key(text)
-            if (org is None or org == self._org_code) and key.isdigit():
-                ids.append(int(key))
-            pairs.append(("035", text) if org is not None else ("ctrl", key))
-        if not asked:
-            return None
-        return IdentifierMatch(pairs=tuple(pairs), ids=tuple(ids))
+            ours = org in (None, self._org_code) and key.isdigit() and 0 < int(key) <= MAX_KEY
+            ids = (int(key),) if ours else ()
+            pair = ("035", text) if org is not None else ("ctrl", key)
+            matches.append(IdentifierMatch(pairs=(pair,), ids=ids))
+        return tuple(matches)
 
     # -- bulk -------------------------------------------------------------------------------
 

@@ -335,3 +335,42 @@ def test_a_lossy_repair_rejects_the_record(client: TestClient) -> None:
     assert response.status_code == 422
     errors = [e["code"] for e in response.json()["errors"] if e["severity"] == "error"]
     assert errors == ["missing-indicator"]
+
+
+def test_several_lookups_narrow_the_result(client: TestClient, corpus: Path) -> None:
+    one = created(client, (corpus / ONE).read_bytes())["id"]
+    created(client, (corpus / MULTI_ISBN).read_bytes())
+
+    def ids(**params: str) -> list[int]:
+        response = client.get("/api/v1/records", params=params)
+        assert response.status_code == 200, response.text
+        return [i["id"] for i in response.json()["items"]]
+
+    assert ids(isbn="0471383147", lccn="00020737") == [one]
+    assert ids(isbn="0471383147", lccn="77017192") == []
+    assert ids(control_number="1" * 30) == []
+    assert client.get("/api/v1/records", params={"control_number": " "}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("if_match", "status"),
+    [
+        ('"v1"', 200),
+        ('"v3", "v1"', 200),
+        ("*", 200),
+        ('W/"v1"', 412),
+        ('"1"', 412),
+        ("v1", 412),
+        ('"v2"', 412),
+    ],
+)
+def test_if_match_follows_rfc_9110(
+    client: TestClient, corpus: Path, if_match: str, status: int
+) -> None:
+    record_id = created(client, (corpus / ONE).read_bytes())["id"]
+    response = client.put(
+        f"/api/v1/records/{record_id}",
+        content=(corpus / ONE).read_bytes(),
+        headers={"If-Match": if_match, "Content-Type": "application/marc"},
+    )
+    assert response.status_code == status, response.text

@@ -37,11 +37,11 @@ def test_a_writer_that_lost_the_race_gets_version_mismatch(
     def _race(session: Any, _context: Any, _instances: Any) -> None:
         if not raced:
             raced.append(True)
-            fast_service.replace(record_id, original, None, expected_version=1)
+            fast_service.replace(record_id, original, None, expected_versions=frozenset({1}))
 
     try:
         with pytest.raises(VersionMismatch):
-            slow_service.replace(record_id, original, None, expected_version=1)
+            slow_service.replace(record_id, original, None, expected_versions=frozenset({1}))
 
         assert raced == [True]
         assert [v.version for v in fast_service.versions(record_id)] == [1, 2]
