@@ -2,12 +2,13 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI
 
 from app.api import health, records
 from app.api.body import BodyLimitMiddleware
-from app.api.problems import install_problem_handlers
+from app.api.problems import add_problem_schemas, install_problem_handlers
 from app.api.request_id import RequestIdMiddleware
 from app.db.engine import Database, create_database
 from app.log import configure_logging
@@ -54,6 +55,15 @@ def create_app(
     app.include_router(records.router, prefix=records.API_BASE)
     app.include_router(health.router)
 
+    openapi = app.openapi
+
+    def openapi_with_problems() -> dict[str, Any]:
+        # Error answers are declared by hand as application/problem+json and refer to Problem.
+        if app.openapi_schema is None:
+            app.openapi_schema = add_problem_schemas(openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi_with_problems  # type: ignore[method-assign]
     return app
 
 

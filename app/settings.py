@@ -28,7 +28,9 @@ class Settings(BaseSettings):
     )
     max_page_size: int = Field(1000, ge=1, le=10000, description="Largest limit a client may ask.")
     log_format: Literal["text", "json"] = Field("text", description="text for people, json lines.")
-    log_level: str = Field("INFO", description="Python logging level name.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Python logging level name."
+    )
     db_pool_size: int = Field(
         5, ge=1, description="Connections kept open per process (PostgreSQL)."
     )

@@ -105,12 +105,20 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries saying a route may answer these problems."""
     return {
         status: {
-            "model": Problem,
             "description": "A problem (RFC 9457)",
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for status in statuses
     }
+
+
+def add_problem_schemas(schema: dict[str, Any]) -> dict[str, Any]:
+    """Put Problem (and what it refers to) into an OpenAPI schema's components."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem_schema.pop("$defs", {}))
+    components["Problem"] = problem_schema
+    return schema
 
 
 def _extensions(error: Exception) -> dict[str, Any]:

@@ -44,6 +44,8 @@ _MARC_BODY: dict[str, Any] = {
         "content": {
             "application/marc": {"schema": {"type": "string", "format": "binary"}},
             "application/marcxml+xml": {"schema": _TEXT_SCHEMA},
+            "application/xml": {"schema": _TEXT_SCHEMA},
+            "text/xml": {"schema": _TEXT_SCHEMA},
             "application/marc+json": {"schema": {"$ref": "#/components/schemas/MarcJson"}},
             "application/json": {"schema": {"$ref": "#/components/schemas/MarcJson"}},
             "text/x-marc-mnemonic": {"schema": _TEXT_SCHEMA},
@@ -155,7 +157,16 @@ def _answer(
 @router.post(
     "",
     status_code=201,
-    responses=problem_responses(400, 413, 415, 422),
+    responses={
+        201: {
+            "description": "Stored",
+            "headers": {
+                "Location": {"description": "The new record's address", "schema": _TEXT_SCHEMA},
+                "ETag": {"description": 'The version, e.g. "v1"', "schema": _TEXT_SCHEMA},
+            },
+        },
+        **problem_responses(400, 413, 415, 422),
+    },
     openapi_extra=_MARC_BODY,
     summary="Upload a record",
 )
@@ -298,7 +309,7 @@ def replace_record(
 
 @router.delete(
     "/{record_id}",
-    responses=problem_responses(400, 404, 410, 412),
+    responses=problem_responses(404, 410, 412, 422),
     summary="Delete a record, leaving a tombstone",
 )
 def delete_record(
@@ -320,7 +331,7 @@ def delete_record(
 
 @router.get(
     "/{record_id}/versions",
-    responses=problem_responses(404),
+    responses=problem_responses(404, 422),
     summary="A record's history",
 )
 def list_versions(
@@ -380,15 +391,14 @@ def diff_versions(
     ] = None,
 ) -> RecordDiff:
     """Fields added, removed and changed from one version to another."""
-    newest = records.versions(record_id)[-1].version
-    to_number = to_version or newest
-    from_number = from_version or max(to_number - 1, 1)
-    changes = records.diff(record_id, from_number, to_number)
+    diff = records.diff(record_id, from_version, to_version)
     return RecordDiff(
         record_id=record_id,
-        from_version=from_number,
-        to_version=to_number,
-        changes=[FieldChangeOut(change=c.change, tag=c.tag, old=c.old, new=c.new) for c in changes],
+        from_version=diff.from_version,
+        to_version=diff.to_version,
+        changes=[
+            FieldChangeOut(change=c.change, tag=c.tag, old=c.old, new=c.new) for c in diff.changes
+        ],
     )
 
 

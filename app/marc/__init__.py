@@ -7,7 +7,7 @@ from app.marc.detect import detect_format
 from app.marc.diff import FieldChange, diff
 from app.marc.fold import fold
 from app.marc.formats import Format
-from app.marc.identity import assign_identity, stamp
+from app.marc.identity import assign_identity, mark_deleted, stamp
 from app.marc.marcjson import to_json
 from app.marc.mnemonic import to_mnemonic_line
 from app.marc.normalize import normalize
@@ -44,6 +44,7 @@ __all__ = [
     "detect_format",
     "diff",
     "fold",
+    "mark_deleted",
     "normalize",
     "normalize_isbn",
     "normalize_issn",

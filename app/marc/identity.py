@@ -11,6 +11,8 @@ from app.marc.records import (
     data_field,
     first_field,
     insert_in_tag_order,
+    leader_of,
+    new_record,
     subfield_values,
 )
 
@@ -30,6 +32,15 @@ def stamp(record: Record, timestamp: datetime) -> Record:
     result.fields = [field for field in result.fields if field.tag != "005"]
     insert_in_tag_order(result, control_field("005", format_005(timestamp)))
     return result
+
+
+def mark_deleted(record: Record, timestamp: datetime) -> Record:
+    """Return a copy of the record as its tombstone: leader/05 'd' (deleted), 005 = timestamp.
+
+    This is how MARC 21 says "deleted" to a system that downloads or harvests the record."""
+    stamped = stamp(record, timestamp)
+    leader = leader_of(stamped)
+    return new_record(leader[:5] + "d" + leader[6:], stamped.fields)
 
 
 def assign_identity(

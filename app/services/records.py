@@ -70,6 +70,15 @@ class VersionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionDiff:
+    """What changed from one version of a record to another."""
+
+    from_version: int
+    to_version: int
+    changes: tuple[marc.FieldChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RecordQuery:
     """Exact look-ups and a change window over the catalogue; empty means every record."""
 
@@ -133,6 +142,14 @@ class RecordService:
         self._db = database
         self._org_code = org_code
         self._clock = clock
+
+    def _now(self, session: Session) -> datetime:
+        """The time of a write, read once the transaction holds its connection.
+
+        On SQLite that is after the write lock, so timestamps follow commit order and a client
+        paging with updated_since cannot be passed by an earlier-stamped commit."""
+        session.connection()
+        return self._clock()
 
     # -- reading and checking input -------------------------------------------------------
 
@@ -217,8 +234,8 @@ class RecordService:
         Raises UnreadableRecord or InvalidRecord (nothing stored) when the payload is not one
         acceptable record."""
         record, warnings = self._accept(marc.read_one(payload, fmt))
-        now = self._clock()
         with self._db.writer.begin() as session:
+            now = self._now(session)
             row, canonical = self._insert(session, record, now)
             found = self._found(row, canonical)
         logger.info("record created", extra={"record_id": found.id})
@@ -239,9 +256,9 @@ class RecordService:
         Raises RecordNotFound, RecordDeleted, VersionMismatch (nothing changed), or the
         input errors of create."""
         record, warnings = self._accept(marc.read_one(payload, fmt))
-        now = self._clock()
         try:
             with self._db.writer.begin() as session:
+                now = self._now(session)
                 row = self._live_row(session, record_id)
                 if expected_versions is not None and row.version not in expected_versions:
                     raise VersionMismatch(
@@ -262,15 +279,18 @@ class RecordService:
 
     def delete(self, record_id: int, *, expected_versions: frozenset[int] | None) -> FoundRecord:
         """Leave a tombstone: the record answers 410 from now on; its history stays."""
-        now = self._clock()
         try:
             with self._db.writer.begin() as session:
+                now = self._now(session)
                 row = self._live_row(session, record_id)
                 if expected_versions is not None and row.version not in expected_versions:
                     raise VersionMismatch(
                         record_id, expected=expected_versions, current=row.version
                     )
                 row.version += 1
+                tombstone = marc.mark_deleted(_record_from_json(row.marc_json), now)
+                row.marc_json = json.dumps(marc.to_json(tombstone), ensure_ascii=False)
+                row.marc = _iso2709_or_none(tombstone)
                 row.status = DELETED
                 row.deleted_at = now
                 row.updated_at = now
@@ -353,9 +373,26 @@ class RecordService:
                 iso2709=_iso2709_or_none(record),
             )
 
-    def diff(self, record_id: int, old: int, new: int) -> tuple[marc.FieldChange, ...]:
-        """Compare two versions of a record field by field."""
-        return marc.diff(self.version(record_id, old).record, self.version(record_id, new).record)
+    def diff(self, record_id: int, old: int | None, new: int | None) -> VersionDiff:
+        """Compare two versions field by field: by default the newest with the one before.
+
+        Raises RecordNotFound or VersionNotFound."""
+        with self._db.reader() as session:
+            repository = RecordRepository(session)
+            row = repository.get(record_id)
+            if row is None:
+                raise RecordNotFound(record_id)
+            new_number = new or row.version
+            old_number = old or max(new_number - 1, 1)
+            records = []
+            for number in (old_number, new_number):
+                stored = repository.version(record_id, number)
+                if stored is None:
+                    raise VersionNotFound(record_id, number)
+                records.append(_record_from_json(stored.marc_json))
+        return VersionDiff(
+            from_version=old_number, to_version=new_number, changes=marc.diff(*records)
+        )
 
     def find(self, query: RecordQuery, *, after: PageKey | None, limit: int) -> RecordPage:
         """Return one page of records matching the query, in (updated_at, id) order.
@@ -448,8 +485,8 @@ class RecordService:
         and reason while the others load (a savepoint per record)."""
         outcome = ImportOutcome()
         for chunk in _chunks(marc.read(source, fmt), chunk_size):
-            now = self._clock()
             with self._db.writer.begin() as session:
+                now = self._now(session)
                 for item in chunk:
                     outcome.read += 1
                     if isinstance(item, marc.MarcProblem):

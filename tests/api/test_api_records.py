@@ -167,6 +167,9 @@ def test_delete_leaves_a_tombstone_answering_410(client: TestClient, corpus: Pat
     versions = client.get(f"{url}/versions").json()["versions"]
     assert [v["change"] for v in versions] == ["create", "delete"]
     assert client.get(f"{url}/versions/1").status_code == 200
+    last = client.get(f"{url}/versions/2").json()["record"]
+    assert last["leader"][5] == "d"
+    assert {"005": "20261125080002.0"} in last["fields"]
     listing = client.get("/api/v1/records", params={"include_deleted": "true"}).json()
     assert [i["status"] for i in listing["items"] if i["id"] == record_id] == ["deleted"]
     assert record_id not in [i["id"] for i in client.get("/api/v1/records").json()["items"]]

@@ -38,6 +38,10 @@ def test_every_route_is_in_the_schema_with_typed_responses(client: TestClient) -
         assert any("schema" in c and c["schema"] for c in content.values()), path
         problems = [c for c in operation["responses"] if c.startswith(("4", "5"))]
         assert problems, f"{method} {path} declares no error answers"
+        for code in problems:
+            if path != "/health":
+                media = list(operation["responses"][code]["content"])
+                assert media == ["application/problem+json"], f"{method} {path} {code}"
 
 
 def test_uploads_declare_the_four_marc_media_types(client: TestClient) -> None:
