@@ -104,6 +104,10 @@ def _matches(media_range: str, offered: str) -> bool:
     return subtype == "*" and offered.startswith(kind + "/")
 
 
+def _specificity(media_range: str) -> int:
+    return 0 if media_range == "*/*" else 1 if media_range.endswith("/*") else 2
+
+
 def negotiate(format_param: str | None, accept: str | None) -> marc.Format | None:
     """The download format for a record: ?format= first, then Accept; None means the envelope.
 
@@ -111,16 +115,21 @@ def negotiate(format_param: str | None, accept: str | None) -> marc.Format | Non
     named = requested_format(format_param)
     if named is not None or not accept:
         return named
-    best: tuple[float, int, int] | None = None
+    ranges = _parse_accept(accept)
+    best: tuple[float, int] | None = None
     choice: marc.Format | None = None
     for position, (offered, fmt) in enumerate(_OFFERED.items()):
-        for media_range in _parse_accept(accept):
-            if media_range.quality <= 0 or not _matches(media_range.media_type, offered):
-                continue
-            specific = 0 if "*" in media_range.media_type else 1
-            key = (media_range.quality, specific, -position)
-            if best is None or key > best:
-                best, choice = key, fmt
+        # RFC 9110 §12.5.1: a type's quality is that of the most specific range matching it,
+        # so "application/json;q=0, */*" excludes the envelope.
+        matching = [r for r in ranges if _matches(r.media_type, offered)]
+        if not matching:
+            continue
+        quality = max(matching, key=lambda r: _specificity(r.media_type)).quality
+        if quality <= 0:
+            continue
+        key = (quality, -position)
+        if best is None or key > best:
+            best, choice = key, fmt
     if best is None:
         raise NotAcceptable(accept, list(_OFFERED))
     return choice

@@ -129,6 +129,8 @@ def _extensions(error: Exception) -> dict[str, Any]:
     if isinstance(error, RecordDeleted):
         # The same form pydantic gives every other timestamp of the API.
         return {"deleted_at": error.deleted_at.isoformat().replace("+00:00", "Z")}
+    if isinstance(error, PayloadTooLarge):
+        return {"limit": error.limit}
     if isinstance(error, VersionMismatch) and error.current is not None:
         return {"current_version": error.current, "current_etag": f'"v{error.current}"'}
     return {}
@@ -200,7 +202,10 @@ def _render_unavailable(request: Request, error: Exception) -> JSONResponse:
         "database unavailable", exc_info=error, extra={"request_id": request_id_of(request.scope)}
     )
     response = problem(
-        503, "service-unavailable", "The catalogue's database cannot be reached; try again soon."
+        503,
+        "service-unavailable",
+        "The catalogue's database cannot be reached; try again soon.",
+        request_id=request_id_of(request.scope),
     )
     response.headers["Retry-After"] = "30"
     return response

@@ -168,7 +168,10 @@ class RecordService:
         except marc.UnreadableRecord as error:
             return ValidationReport(problems=(error.problem,), summary=None)
         problems = parsed.warnings + marc.validate(parsed.record)
-        return ValidationReport(problems=problems, summary=marc.summarize(parsed.record))
+        return ValidationReport(
+            problems=tuple(p.at(parsed.position) for p in problems),
+            summary=marc.summarize(parsed.record),
+        )
 
     # -- writing ----------------------------------------------------------------------------
 

@@ -73,6 +73,8 @@ def test_vietnamese_record_round_trips_in_every_format(client: TestClient, corpu
         ("application/json", "application/json"),
         ("*/*", "application/json"),
         ("text/html;q=0.9, application/marc;q=0.5", "application/marc"),
+        ("application/json;q=0, */*", "application/marc+json"),
+        ("text/*;q=0.5, text/x-marc-mnemonic", "text/x-marc-mnemonic"),
     ],
 )
 def test_accept_header_chooses_the_format(
