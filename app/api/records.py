@@ -259,6 +259,12 @@ def list_records(
     responses={**_DOWNLOADS, **problem_responses(400, 404, 406, 410, 422)},
     summary="Fetch a record",
 )
+@router.head(
+    "/{record_id}",
+    response_model=RecordEnvelope,
+    responses={**_DOWNLOADS, **problem_responses(400, 404, 406, 410, 422)},
+    summary="The headers of a record download (ETag, type, file name), without the body",
+)
 def read_record(
     record_id: RecordId,
     records: RecordServiceDep,
@@ -353,6 +359,12 @@ def list_versions(
     response_model=RecordEnvelope,
     responses={**_DOWNLOADS, **problem_responses(400, 404, 406, 422)},
     summary="Fetch one version of a record",
+)
+@router.head(
+    "/{record_id}/versions/{version}",
+    response_model=RecordEnvelope,
+    responses={**_DOWNLOADS, **problem_responses(400, 404, 406, 422)},
+    summary="The headers of a version download, without the body",
 )
 def read_version(
     record_id: RecordId,

@@ -379,3 +379,17 @@ def test_if_match_follows_rfc_9110(
         headers={"If-Match": if_match, "Content-Type": "application/marc"},
     )
     assert response.status_code == status, response.text
+
+
+def test_head_answers_the_headers_of_a_download_without_its_body(
+    client: TestClient, corpus: Path
+) -> None:
+    record_id = created(client, (corpus / ONE).read_bytes())["id"]
+    url = f"/api/v1/records/{record_id}"
+    full = client.get(url, params={"format": "mrc"})
+    head = client.head(url, params={"format": "mrc"})
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["etag"] == full.headers["etag"]
+    assert head.headers["content-disposition"] == full.headers["content-disposition"]
+    assert client.head(f"{url}/versions/1").status_code == 200
