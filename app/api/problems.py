@@ -20,6 +20,7 @@ from app.api.errors import (
     UnsupportedMediaType,
 )
 from app.api.request_id import HEADER, request_id_of
+from app.api.routes import allowed_methods
 from app.services.errors import (
     RecordDeleted,
     RecordNotFound,
@@ -153,7 +154,7 @@ def _render_known(_request: Request, error: Exception) -> JSONResponse:
     raise error  # pragma: no cover - only registered for the types above
 
 
-def _render_http(_request: Request, error: Exception) -> JSONResponse:
+def _render_http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     slugs = {404: "not-found", 405: "method-not-allowed"}
     slug = slugs.get(error.status_code, f"http-{error.status_code}")
@@ -163,6 +164,9 @@ def _render_http(_request: Request, error: Exception) -> JSONResponse:
     response = problem(error.status_code, slug, detail)
     for name, value in (error.headers or {}).items():
         response.headers[name] = value
+    if error.status_code == 405:
+        # Starlette names only the first route that matched the path; RFC 9110 wants them all.
+        response.headers["Allow"] = ", ".join(allowed_methods(request.app.routes, request.url.path))
     return response
 
 

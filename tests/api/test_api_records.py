@@ -309,6 +309,8 @@ def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
     wrong = client.patch("/api/v1/records")
     assert wrong.status_code == 405
     assert wrong.json()["type"] == "/problems/method-not-allowed"
+    assert wrong.headers["allow"] == "GET, POST"
+    assert client.post("/api/v1/records/1").headers["allow"] == "DELETE, GET, HEAD, PUT"
 
 
 def test_missing_record_and_bad_id_are_problems(client: TestClient) -> None:
