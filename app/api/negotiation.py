@@ -108,17 +108,36 @@ def _specificity(media_range: str) -> int:
     return 0 if media_range == "*/*" else 1 if media_range.endswith("/*") else 2
 
 
-def negotiate(format_param: str | None, accept: str | None) -> marc.Format | None:
+def negotiate(
+    format_param: str | None,
+    accept: str | None,
+    *,
+    unavailable: frozenset[marc.Format] = frozenset(),
+) -> marc.Format | None:
     """The download format for a record: ?format= first, then Accept; None means the envelope.
 
-    Raises BadQuery for an unknown ?format= and NotAcceptable when Accept allows nothing offered."""
+    A format in `unavailable` (.mrc of a record too long for it) is passed over for the next one
+    Accept allows; when Accept allows nothing else it is still chosen, so that the caller can
+    say why it cannot be served. Raises BadQuery for an unknown ?format= and NotAcceptable when
+    Accept allows nothing offered."""
     named = requested_format(format_param)
     if named is not None or not accept:
         return named
     ranges = _parse_accept(accept)
+    available = {t: f for t, f in _OFFERED.items() if f not in unavailable}
+    for offers in (available, _OFFERED):
+        found, choice = _best(ranges, offers)
+        if found:
+            return choice
+    raise NotAcceptable(accept, list(_OFFERED))
+
+
+def _best(
+    ranges: list[_Range], offers: dict[str, marc.Format | None]
+) -> tuple[bool, marc.Format | None]:
     best: tuple[float, int] | None = None
     choice: marc.Format | None = None
-    for position, (offered, fmt) in enumerate(_OFFERED.items()):
+    for position, (offered, fmt) in enumerate(offers.items()):
         # RFC 9110 §12.5.1: a type's quality is that of the most specific range matching it,
         # so "application/json;q=0, */*" excludes the envelope.
         matching = [r for r in ranges if _matches(r.media_type, offered)]
@@ -130,6 +149,4 @@ def negotiate(format_param: str | None, accept: str | None) -> marc.Format | Non
         key = (quality, -position)
         if best is None or key > best:
             best, choice = key, fmt
-    if best is None:
-        raise NotAcceptable(accept, list(_OFFERED))
-    return choice
+    return best is not None, choice

@@ -300,6 +300,13 @@ def test_record_too_long_for_iso2709_is_stored_and_served_elsewhere(client: Test
     xml = client.get(url, params={"format": "marcxml"})
     assert xml.status_code == 200
     assert len(xml.content) > 100_000
+    fallback = client.get(
+        url, headers={"Accept": "application/marc, application/marcxml+xml;q=0.5"}
+    )
+    assert fallback.status_code == 200
+    assert fallback.headers["content-type"].startswith("application/marcxml+xml")
+    only_mrc = client.get(url, headers={"Accept": "application/marc"})
+    assert only_mrc.json()["type"] == "/problems/record-too-long"
 
 
 def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
