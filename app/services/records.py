@@ -237,12 +237,32 @@ class RecordService:
         Raises UnreadableRecord or InvalidRecord (nothing stored) when the payload is not one
         acceptable record."""
         record, warnings = self._accept(marc.read_one(payload, fmt))
+        warnings += self._copy_warning(record)
         with self._db.writer.begin() as session:
             now = self._now(session)
             row, canonical = self._insert(session, record, now)
             found = self._found(row, canonical)
         logger.info("record created", extra={"record_id": found.id})
         return SavedRecord(found=found, warnings=warnings)
+
+    def _copy_warning(self, record: marc.Record) -> tuple[marc.MarcProblem, ...]:
+        """Warn when a new record is a copy of one of ours: probably an edit sent as a new one."""
+        origin = marc.summarize(record)
+        if origin.control_number_org != self._org_code or not origin.control_number:
+            return ()
+        message = (
+            f"this record came from this catalogue as record {origin.control_number} (001/003); "
+            "it was stored as a new record. To change that record, replace it instead."
+        )
+        return (
+            marc.MarcProblem(
+                code="copy-of-catalogue-record",
+                message=message,
+                position=0,
+                tag="001",
+                severity="warning",
+            ),
+        )
 
     def replace(
         self,

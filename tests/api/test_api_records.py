@@ -402,3 +402,22 @@ def test_head_answers_the_headers_of_a_download_without_its_body(
     assert head.headers["etag"] == full.headers["etag"]
     assert head.headers["content-disposition"] == full.headers["content-disposition"]
     assert client.head(f"{url}/versions/1").status_code == 200
+
+
+def test_a_new_record_copied_from_this_catalogue_is_stored_with_a_warning(
+    client: TestClient, corpus: Path
+) -> None:
+    first = created(client, (corpus / ONE).read_bytes())["id"]
+    copy = client.get(f"/api/v1/records/{first}", params={"format": "mrc"}).content
+
+    second = created(client, copy, "application/marc")
+
+    assert second["id"] != first
+    warnings = [w for w in second["warnings"] if w["code"] == "copy-of-catalogue-record"]
+    assert len(warnings) == 1
+    assert f"record {first}" in warnings[0]["message"]
+    assert not [
+        w
+        for w in created(client, (corpus / ONE).read_bytes())["warnings"]
+        if w["code"] == "copy-of-catalogue-record"
+    ]
