@@ -339,8 +339,9 @@ def _decode_field(
         return data_field(tag, indicators[0], indicators[1], [("a", text)])
     if len(head) > 2:
         lost = decoder.decode(head[2:], tag, warnings)
+        # An error, like every repair that loses text: the record is refused, not stored cut.
         warnings.append(
-            warning(
+            error(
                 "data-before-subfield",
                 f"{tag}: text {lost!r} before the first subfield was dropped",
                 tag=tag,

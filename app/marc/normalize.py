@@ -1,6 +1,8 @@
 """Bring any record to the one shape every writer can write and every reader reads back.
 
-Choices made here (each repair is reported as a warning with code and tag):
+Choices made here (each repair is reported with a code and tag). A repair that loses
+information is an error, so the record is refused rather than stored changed: a forbidden
+character, a dropped field, an indicator replaced by a guess. The others are warnings.
 * text: NFC; characters XML 1.0 forbids (C0 controls but tab, LF, CR; U+FFFE, U+FFFF; lone
   surrogates) and the ISO 2709 delimiters 0x1D-0x1F become U+FFFD (code "forbidden-character");
 * leader: 24 characters; /00-04 and /12-16 are recomputed from the record's ISO 2709 form
