@@ -67,7 +67,9 @@ def test_seed_loads_samples_only_once(catalog_env: str) -> None:
     assert first.exit_code in (0, 1), first.output
     assert "already has records" in second.output
     out = runner.invoke(app, ["export", "--format", "json"])
-    assert out.stdout.count('"leader"') >= 50
+    assert (
+        out.stdout.count('"leader"') == 70
+    )  # every sample record loads (sample_records/README.md)
 
 
 def test_show_a_missing_record_exits_1(catalog_env: str) -> None:
