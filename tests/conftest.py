@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Engine
 
 from app.db import migrations
 from app.db.engine import Database, create_database, database_on
@@ -97,8 +96,3 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.fail(f"the MARC corpus is missing: expected it at {CORPUS}")
     return CORPUS
-
-
-def null_pool_engine(url: str) -> Engine:
-    """An engine for tests that need real commits from several connections."""
-    return create_engine(url, poolclass=NullPool)

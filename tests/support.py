@@ -16,7 +16,6 @@ from postgres_server import Server, find_pg_ctl
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
-SCHEMAS = ROOT.parent / "shared" / "schemas"
 SAMPLES = ROOT / "sample_records"
 REQUIRE_POSTGRES = os.environ.get("CATALOG_TEST_REQUIRE_POSTGRES") == "1"
 PG_CTL = find_pg_ctl()

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from app import marc
-from app.api.errors import BadQuery, NotAcceptable, UnsupportedMediaType
+from app.api.errors import NotAcceptable, UnsupportedMediaType
 
 ENVELOPE = "application/json"
 
@@ -61,17 +61,6 @@ def _charset(parameters: str) -> str | None:
     return None
 
 
-def requested_format(format_param: str | None) -> marc.Format | None:
-    """The format named by ?format=, or None. Raises BadQuery for an unknown name."""
-    if format_param is None:
-        return None
-    try:
-        return marc.Format(format_param.lower())
-    except ValueError:
-        names = ", ".join(f.value for f in marc.Format)
-        raise BadQuery(f"format {format_param!r} is not one of {names}") from None
-
-
 @dataclass(frozen=True, slots=True)
 class _Range:
     media_type: str
@@ -109,7 +98,7 @@ def _specificity(media_range: str) -> int:
 
 
 def negotiate(
-    format_param: str | None,
+    named: marc.Format | None,
     accept: str | None,
     *,
     unavailable: frozenset[marc.Format] = frozenset(),
@@ -118,9 +107,7 @@ def negotiate(
 
     A format in `unavailable` (.mrc of a record too long for it) is passed over for the next one
     Accept allows; when Accept allows nothing else it is still chosen, so that the caller can
-    say why it cannot be served. Raises BadQuery for an unknown ?format= and NotAcceptable when
-    Accept allows nothing offered."""
-    named = requested_format(format_param)
+    say why it cannot be served. Raises NotAcceptable when Accept allows nothing offered."""
     if named is not None or not accept:
         return named
     ranges = _parse_accept(accept)

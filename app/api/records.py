@@ -143,7 +143,7 @@ def _answer(
     of_version: bool,
 ) -> Response | RecordEnvelope:
     too_long = frozenset({marc.Format.MRC}) if found.iso2709 is None else frozenset()
-    fmt = negotiate(fmt_param.value if fmt_param else None, accept, unavailable=too_long)
+    fmt = negotiate(fmt_param, accept, unavailable=too_long)
     headers = {"ETag": etag(found.version), "Vary": "Accept"}
     if _not_modified(if_none_match, found.version):
         return Response(status_code=304, headers=headers)

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, false, func, or_, select
+from sqlalchemy import and_, delete, exists, false, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import RecordIdentifier, RecordVersion, StoredRecord
@@ -75,9 +75,6 @@ class RecordRepository:
     def has_any(self) -> bool:
         """Whether the catalogue has ever held a record (tombstones count)."""
         return bool(self._session.scalar(select(exists().select_from(StoredRecord))))
-
-    def count(self) -> int:
-        return self._session.scalar(select(func.count()).select_from(StoredRecord)) or 0
 
     def page(
         self,

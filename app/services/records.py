@@ -45,10 +45,6 @@ class FoundRecord:
     summary: marc.RecordSummary
     iso2709: bytes | None  # None when the record is too long for ISO 2709
 
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
 
 @dataclass(frozen=True, slots=True)
 class SavedRecord:
@@ -117,7 +113,6 @@ class ImportOutcome:
     read: int = 0
     created: int = 0
     rejected: list[marc.MarcProblem] = field(default_factory=list)
-    warnings: int = 0
 
 
 def _record_from_json(text: str) -> marc.Record:
@@ -516,7 +511,7 @@ class RecordService:
                         outcome.rejected.append(item)
                         continue
                     try:
-                        record, warnings = self._accept(item)
+                        record, _ = self._accept(item)
                     except marc.InvalidRecord as invalid:
                         outcome.rejected.extend(
                             p for p in invalid.problems if p.severity == "error"
@@ -539,7 +534,6 @@ class RecordService:
                         )
                         continue
                     outcome.created += 1
-                    outcome.warnings += len(warnings)
             if on_progress is not None:
                 on_progress(outcome)
         return outcome
