@@ -10,15 +10,28 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from app import marc
 from app.db import migrations
 from app.db.engine import create_database
 from app.db.models import MAX_KEY
 from app.log import configure_logging
+from app.search.form import FormError, SearchForm
+from app.search.query import Status
+from app.search.searcher import EmptyQuery
 from app.services.errors import RecordDeleted, RecordNotFound
-from app.services.records import ImportOutcome, RecordQuery, RecordService
+from app.services.records import ImportOutcome, RecordService
 from app.settings import Settings
 
 EXIT_REJECTED = 1
@@ -66,7 +79,7 @@ def serve(
     """Serve the HTTP API (upgrading the database to the newest migration first)."""
     settings = _settings()
     if migrate:
-        migrations.upgrade(settings.database_url)
+        _upgrade(settings)
     uvicorn.run(
         "app.main:create_app_from_environment",
         factory=True,
@@ -84,8 +97,19 @@ def db_upgrade(
 ) -> None:
     """Upgrade the database schema (creates a SQLite file if needed)."""
     settings = _settings()
-    migrations.upgrade(settings.database_url, revision)
+    _upgrade(settings, revision)
     err.print(f"database at {migrations.head_revision() if revision == 'head' else revision}")
+
+
+def _upgrade(settings: Settings, revision: str = "head") -> None:
+    """Upgrade, then build the search index if the upgrade brought one to existing records."""
+    migrations.upgrade(settings.database_url, revision)
+    if revision != "head":
+        return
+    with _service(settings) as service:
+        if service.index_needs_rebuild():
+            err.print("records without a search index: building it (catalog search reindex)")
+            _reindex(service)
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -156,6 +180,20 @@ def export(
     fmt: Annotated[marc.Format, typer.Option("--format", "-f", help="Output format")] = (
         marc.Format.MRC
     ),
+    q: Annotated[str | None, typer.Option("--q", "-q", help="Words to find, as in ?q=")] = None,
+    title: Annotated[str | None, typer.Option(help="Words of the title")] = None,
+    author: Annotated[str | None, typer.Option(help="Words of an author")] = None,
+    subject: Annotated[str | None, typer.Option(help="Words of a subject")] = None,
+    publisher: Annotated[str | None, typer.Option(help="Words of the publisher")] = None,
+    isbn: Annotated[str | None, typer.Option(help="ISBN-10 or -13")] = None,
+    ddc: Annotated[str | None, typer.Option(help="Dewey class number prefix")] = None,
+    language: Annotated[str | None, typer.Option(help="MARC language code, e.g. vie")] = None,
+    year_from: Annotated[int | None, typer.Option(help="Published in or after")] = None,
+    year_to: Annotated[int | None, typer.Option(help="Published in or before")] = None,
+    material: Annotated[
+        str | None, typer.Option("--type", help="book, serial, map, music, video, …")
+    ] = None,
+    status: Annotated[Status, typer.Option(help="active, deleted or any")] = Status.ACTIVE,
     updated_since: Annotated[
         datetime | None, typer.Option(help="Only records changed since (UTC if no zone)")
     ] = None,
@@ -163,23 +201,87 @@ def export(
         Path | None, typer.Option("--output", "-o", help="File to write; stdout when left out")
     ] = None,
 ) -> None:
-    """Write every record (or those changed since a time) to stdout or a file."""
+    """Write every record a search finds (every record, without one) to stdout or a file."""
     settings = _settings()
     since = (
         updated_since.replace(tzinfo=UTC)
         if updated_since and not updated_since.tzinfo
         else updated_since
     )
-    with _service(settings) as service:
-        chunks = service.export(RecordQuery(updated_since=since), fmt)
-        if output is None:
-            for chunk in chunks:
-                sys.stdout.buffer.write(chunk)
-            sys.stdout.buffer.flush()
-            return
-        with output.open("wb") as sink:
+    form = SearchForm(
+        q=q,
+        title=title,
+        author=author,
+        subject=subject,
+        publisher=publisher,
+        isbn=isbn,
+        ddc=ddc,
+        language=language,
+        year_from=year_from,
+        year_to=year_to,
+        material=material,
+        status=status,
+        updated_since=since,
+    )
+    try:
+        query = form.query()
+    except FormError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(EXIT_USAGE) from error
+    with _service(settings) as service, _progress() as progress:
+        try:
+            counted = service.search(query, limit=1, totals=True)
+        except EmptyQuery as error:
+            err.print(f"[red]{error}[/red]")
+            raise typer.Exit(EXIT_USAGE) from error
+        task = progress.add_task("exporting", total=counted.total if counted.total_exact else None)
+        chunks = service.export(query, fmt, on_record=lambda: progress.advance(task))
+        sink = output.open("wb") if output is not None else sys.stdout.buffer
+        try:
             for chunk in chunks:
                 sink.write(chunk)
+        finally:
+            if output is not None:
+                sink.close()
+            else:
+                sink.flush()
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed or 0:,.0f} rec/s")
+
+
+def _progress() -> Progress:
+    """A progress bar on stderr (records, rate, time left), so stdout stays the data."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+search_app = typer.Typer(help="The search index.", no_args_is_help=True)
+app.add_typer(search_app, name="search")
+
+
+def _reindex(service: RecordService) -> int:
+    with _progress() as progress:
+        task = progress.add_task("indexing", total=service.count_records())
+        return service.reindex(on_progress=lambda done: progress.update(task, completed=done))
+
+
+@search_app.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index (and the sort columns) of every record, for recovery."""
+    settings = _settings()
+    with _service(settings) as service:
+        done = _reindex(service)
+    err.print(f"{done} records indexed")
 
 
 @app.command()

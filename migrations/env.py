@@ -15,10 +15,17 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or Settings().database_url
 
 
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    # The search index is engine-specific (an FTS5 table and its shadow tables on SQLite);
+    # migrations own it, the models do not describe it.
+    return not (type_ == "table" and name is not None and name.startswith("record_search"))
+
+
 def _configure(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=_include_name,
         # SQLite cannot ALTER most things; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,

@@ -41,5 +41,9 @@ class BadCursor(HttpRefusal):
 
 
 class BadQuery(HttpRefusal):
-    def __init__(self, detail: str) -> None:
+    def __init__(
+        self, detail: str, *, parameter: str | None = None, position: int | None = None
+    ) -> None:
         super().__init__(detail)
+        self.parameter = parameter
+        self.position = position

@@ -130,6 +130,9 @@ def _extensions(error: Exception) -> dict[str, Any]:
     if isinstance(error, RecordDeleted):
         # The same form pydantic gives every other timestamp of the API.
         return {"deleted_at": error.deleted_at.isoformat().replace("+00:00", "Z")}
+    if isinstance(error, BadQuery):
+        found = {"parameter": error.parameter, "position": error.position}
+        return {name: value for name, value in found.items() if value is not None}
     if isinstance(error, PayloadTooLarge):
         return {"limit": error.limit}
     if isinstance(error, VersionMismatch) and error.current is not None:

@@ -1,17 +1,17 @@
 """The record API: upload, fetch in four formats, replace, delete, history, look-up."""
 
 import re
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from app import marc
 from app.api.body import raw_body
 from app.api.cursor import decode_cursor, encode_cursor
 from app.api.deps import RecordServiceDep, SettingsDep
-from app.api.errors import BadQuery, PreconditionRequired
+from app.api.errors import BadCursor, BadQuery, PreconditionRequired
 from app.api.negotiation import body_format, negotiate
 from app.api.problems import problem_responses
 from app.api.schemas import (
@@ -20,14 +20,17 @@ from app.api.schemas import (
     RecordDiff,
     RecordEnvelope,
     RecordList,
-    RecordListItem,
     Tombstone,
     ValidationResult,
     VersionEntry,
     VersionList,
 )
+from app.api.search_params import search_query
 from app.db.models import MAX_KEY
-from app.services.records import FoundRecord, RecordQuery
+from app.search.form import is_search
+from app.search.query import SearchQuery
+from app.search.searcher import EmptyQuery, InvalidCursor, Sort
+from app.services.records import FoundRecord, RecordPage, RecordService
 from app.settings import Settings
 
 API_BASE = "/api/v1"
@@ -77,15 +80,6 @@ FormatParam = Annotated[
     marc.Format | None,
     Query(alias="format", description="Download format; without it, Accept decides"),
 ]
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise BadQuery("updated_since needs a time zone, e.g. 2026-11-25T00:00:00Z")
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise BadQuery("updated_since is out of range") from None
 
 
 def _base(settings: Settings) -> str:
@@ -202,55 +196,104 @@ def validate_record(
     return ValidationResult.of(report)
 
 
+def _search_page(
+    records: RecordService,
+    query: SearchQuery,
+    *,
+    sort: Sort | None,
+    cursor: str | None,
+    limit: int,
+    totals: bool,
+) -> RecordPage:
+    after = decode_cursor(cursor) if cursor else None
+    try:
+        return records.search(query, sort=sort, after=after, limit=limit, totals=totals)
+    except InvalidCursor as error:
+        raise BadCursor() from error
+    except EmptyQuery as error:
+        raise BadQuery(str(error), parameter="q") from error
+
+
 @router.get(
     "",
     responses=problem_responses(400, 422),
-    summary="Look records up by standard number, or list them",
+    summary="Search the catalogue, look records up by standard number, or list them",
 )
 def list_records(
     request: Request,
     records: RecordServiceDep,
     settings: SettingsDep,
-    isbn: Annotated[str | None, Query(description="ISBN-10 or -13, hyphens or not")] = None,
-    issn: Annotated[str | None, Query(description="ISSN, hyphen or not")] = None,
-    lccn: Annotated[str | None, Query(description="Library of Congress control number")] = None,
-    control_number: Annotated[
-        str | None, Query(description="001 of this catalogue, or a 035 such as (OCoLC)12345")
+    query: Annotated[SearchQuery, Depends(search_query)],
+    sort: Annotated[
+        Sort | None,
+        Query(
+            description="relevance (the default with words to find), year, title (Vietnamese "
+            "alphabetical order), updated (the default without); a leading - reverses"
+        ),
     ] = None,
-    updated_since: Annotated[
-        datetime | None, Query(description="Only records changed at or after this time")
+    facets: Annotated[
+        bool | None,
+        Query(description="Count results and facets (default: yes when searching, no to list)"),
     ] = None,
-    include_deleted: Annotated[
-        bool, Query(description="Also list tombstones (deleted records)")
-    ] = False,
     cursor: Annotated[str | None, Query(description="From the previous page's next link")] = None,
     limit: Annotated[int | None, Query(ge=1, description="Records per page")] = None,
 ) -> RecordList:
-    """List records in order of last change, one page at a time."""
-    if updated_since is not None:
-        updated_since = _utc(updated_since)
+    """Find records: words and fields, filters, a sort order; one page at a time."""
     size = min(limit or settings.page_size, settings.max_page_size)
-    query = RecordQuery(
-        isbn=isbn,
-        issn=issn,
-        lccn=lccn,
-        control_number=control_number,
-        updated_since=updated_since,
-        include_deleted=include_deleted,
-    )
-    after = decode_cursor(cursor) if cursor else None
-    try:
-        page = records.find(query, after=after, limit=size)
-    except ValueError as error:
-        raise BadQuery(str(error)) from error
+    totals = facets if facets is not None else is_search(query)
+    page = _search_page(records, query, sort=sort, cursor=cursor, limit=size, totals=totals)
     base = _base(settings)
     next_link = None
     if page.next_key is not None:
-        params = {k: v for k, v in request.query_params.items() if k != "cursor"}
-        params["cursor"] = encode_cursor(page.next_key)
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        params.append(("cursor", encode_cursor(page.next_key)))
         next_link = f"{base}/records?{urlencode(params)}"
-    return RecordList(
-        items=[RecordListItem.of(found, base=base) for found in page.items], next=next_link
+    return RecordList.of(page, base=base, next_link=next_link)
+
+
+_EXPORTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Every record found, streamed: a JSON array, a MARCXML collection, "
+        "concatenated ISO 2709, or .mrk records separated by blank lines",
+        "content": {
+            "application/marc+json": {
+                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/MarcJson"}}
+            },
+            "application/marcxml+xml": {"schema": _TEXT_SCHEMA},
+            "application/marc": {"schema": {"type": "string", "format": "binary"}},
+            "text/x-marc-mnemonic": {"schema": _TEXT_SCHEMA},
+        },
+    },
+}
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={**_EXPORTS, **problem_responses(400, 422)},
+    summary="Download every record a search finds, as one file",
+)
+def export_records(
+    records: RecordServiceDep,
+    query: Annotated[SearchQuery, Depends(search_query)],
+    fmt: Annotated[
+        marc.Format, Query(alias="format", description="File format (default: mrc)")
+    ] = marc.Format.MRC,
+) -> StreamingResponse:
+    """Stream the whole result of a search in record number order, in constant memory.
+
+    A record too long for ISO 2709 is left out of a .mrc file (fetch it as MARCXML)."""
+    try:
+        chunks = records.export(query, fmt)
+    except EmptyQuery as error:
+        raise BadQuery(str(error), parameter="q") from error
+    media_type = fmt.media_type
+    if fmt is not marc.Format.MRC:
+        media_type += "; charset=utf-8"
+    return StreamingResponse(
+        chunks,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="records{fmt.extension}"'},
     )
 
 

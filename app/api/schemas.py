@@ -7,7 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app import marc
 from app.api.problems import ProblemItem
-from app.services.records import FoundRecord, ValidationReport, VersionInfo
+from app.search.searcher import FacetCount, Facets
+from app.services.records import FoundRecord, RecordPage, ValidationReport, VersionInfo
 
 
 class MarcJson(BaseModel):
@@ -38,6 +39,7 @@ class Summary(BaseModel):
     ddc: str | None
     subjects: list[str]
     record_type: str = Field(description="leader/06-07, e.g. am = book")
+    type: str = Field(description="Kind of material: book, serial, map, music, video, …")
 
     @classmethod
     def of(cls, summary: marc.RecordSummary) -> "Summary":
@@ -58,6 +60,7 @@ class Summary(BaseModel):
             ddc=summary.ddc,
             subjects=list(summary.subjects),
             record_type=summary.record_type,
+            type=summary.material,
         )
 
 
@@ -152,11 +155,58 @@ class RecordListItem(BaseModel):
         )
 
 
+class FacetValue(BaseModel):
+    """One value of a facet and how many results have it."""
+
+    value: str
+    count: int
+
+
+class FacetCounts(BaseModel):
+    """Counts of the results by language, type of material, decade and status (top 20 each)."""
+
+    language: list[FacetValue]
+    type: list[FacetValue]
+    decade: list[FacetValue] = Field(description="1990 stands for 1990-1999")
+    status: list[FacetValue]
+
+    @classmethod
+    def of(cls, facets: Facets) -> "FacetCounts":
+        def values(counts: tuple[FacetCount, ...]) -> list[FacetValue]:
+            return [FacetValue(value=c.value, count=c.count) for c in counts]
+
+        return cls(
+            language=values(facets.language),
+            type=values(facets.type),
+            decade=values(facets.decade),
+            status=values(facets.status),
+        )
+
+
 class RecordList(BaseModel):
     """One page of records; follow `next` until it is null."""
 
     items: list[RecordListItem]
     next: str | None = Field(description="URL of the next page, or null on the last one")
+    total: int | None = Field(
+        default=None, description="How many records match (when counted: searches by default)"
+    )
+    total_exact: bool | None = Field(
+        default=None,
+        description="false when more records match than are counted: total is then a lower "
+        "bound, and facets count the newest `total` matches only",
+    )
+    facets: FacetCounts | None = None
+
+    @classmethod
+    def of(cls, page: RecordPage, *, base: str, next_link: str | None) -> "RecordList":
+        return cls(
+            items=[RecordListItem.of(found, base=base) for found in page.items],
+            next=next_link,
+            total=page.total,
+            total_exact=page.total_exact if page.total is not None else None,
+            facets=FacetCounts.of(page.facets) if page.facets is not None else None,
+        )
 
 
 class Tombstone(BaseModel):

@@ -82,6 +82,10 @@ class StoredRecord(Base):
     publisher: Mapped[str | None] = mapped_column(String(1000))
     ddc: Mapped[str | None] = mapped_column(String(100), index=True)
     record_type: Mapped[str] = mapped_column(String(2), index=True)
+    # "book", "serial", "map", … from leader/06-07 (app.marc.material): the search filter "type".
+    material: Mapped[str] = mapped_column(String(20), index=True, server_default="other")
+    # ICU `vi` sort key of the filing title: bytewise order is Vietnamese alphabetical order.
+    title_key: Mapped[bytes | None] = mapped_column(LargeBinary, index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

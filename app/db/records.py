@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, false, or_, select
+from sqlalchemy import and_, delete, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db.models import RecordIdentifier, RecordVersion, StoredRecord
@@ -36,6 +36,22 @@ class RecordRepository:
 
     def get(self, record_id: int) -> StoredRecord | None:
         return self._session.get(StoredRecord, record_id)
+
+    def get_many(self, ids: Sequence[int]) -> dict[int, StoredRecord]:
+        """The rows of these ids that exist, by id."""
+        if not ids:
+            return {}
+        rows = self._session.scalars(select(StoredRecord).where(StoredRecord.id.in_(ids)))
+        return {row.id: row for row in rows}
+
+    def batch_after(self, after_id: int, limit: int) -> Sequence[StoredRecord]:
+        """Up to `limit` rows with ids above `after_id`, in id order (tombstones included)."""
+        return self._session.scalars(
+            select(StoredRecord)
+            .where(StoredRecord.id > after_id)
+            .order_by(StoredRecord.id)
+            .limit(limit)
+        ).all()
 
     def add(self, row: StoredRecord) -> StoredRecord:
         self._session.add(row)
@@ -71,6 +87,10 @@ class RecordRepository:
                 RecordVersion.record_id == record_id, RecordVersion.version == number
             )
         ).one_or_none()
+
+    def count(self) -> int:
+        """How many records there are, tombstones included."""
+        return self._session.scalar(select(func.count()).select_from(StoredRecord)) or 0
 
     def has_any(self) -> bool:
         """Whether the catalogue has ever held a record (tombstones count)."""

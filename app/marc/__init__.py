@@ -21,12 +21,14 @@ from app.marc.problems import (
 )
 from app.marc.reading import read, read_one
 from app.marc.records import Field, Indicators, Record, Subfield
+from app.marc.search_text import MATERIAL_NAMES, SearchText, filing_title, material, search_text
 from app.marc.standard_numbers import normalize_isbn, normalize_issn, normalize_lccn
 from app.marc.summary import RecordSummary, summarize
 from app.marc.validate import validate
 from app.marc.writing import write, write_collection
 
 __all__ = [
+    "MATERIAL_NAMES",
     "Field",
     "FieldChange",
     "Format",
@@ -38,19 +40,23 @@ __all__ = [
     "Record",
     "RecordSummary",
     "RecordTooLong",
+    "SearchText",
     "Subfield",
     "UnreadableRecord",
     "assign_identity",
     "detect_format",
     "diff",
+    "filing_title",
     "fold",
     "mark_deleted",
+    "material",
     "normalize",
     "normalize_isbn",
     "normalize_issn",
     "normalize_lccn",
     "read",
     "read_one",
+    "search_text",
     "stamp",
     "summarize",
     "to_json",

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from app.marc.records import Field, Record, first_field, indicators_of, leader_of, subfield_values
+from app.marc.search_text import material
 from app.marc.standard_numbers import normalize_isbn, normalize_issn, normalize_lccn
 
 _AUTHORITY_OR_HOLDINGS = frozenset("zxyuvqw")
@@ -38,6 +39,7 @@ class RecordSummary:
     place: str | None
     ddc: str | None
     record_type: str
+    material: str
     edition: str | None
     extent: str | None
     subjects: tuple[str, ...]
@@ -156,8 +158,9 @@ def summarize(record: Record) -> RecordSummary:
 
     title: 245 $a $b $n $p; main_entry: 1XX; isbns: valid 020 $a as ISBN-13; issns: valid
     022 $a; lccn: 010 $a by LC's rules; year: 008/07-10, else 264 _1 $c or 260 $c;
-    language: 008/35-37, else 041 $a; publisher and place: 264 _1, else 260; subjects: 6XX as
-    "heading -- subdivision". Trailing ISBD punctuation is trimmed; missing values are None.
+    language: 008/35-37, else 041 $a; material: see search_text.material; publisher and
+    place: 264 _1, else 260; subjects: 6XX as "heading -- subdivision". Trailing ISBD
+    punctuation is trimmed; missing values are None.
     """
     leader = leader_of(record)
     is_bibliographic = leader[6:7] not in _AUTHORITY_OR_HOLDINGS
@@ -215,6 +218,7 @@ def summarize(record: Record) -> RecordSummary:
         place=_first_in(publication, "a"),
         ddc=ddc,
         record_type=leader[6:8],
+        material=material(record),
         # "2nd ed." keeps its period: editions are abbreviations far more often than not.
         edition=_TRAILING_SEPARATORS.sub("", edition) or None if edition else None,
         extent=trim_punctuation(extent) if extent else None,

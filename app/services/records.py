@@ -5,7 +5,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
@@ -13,15 +13,20 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import marc
 from app.db.engine import Database
-from app.db.models import MAX_KEY, RecordVersion, StoredRecord
-from app.db.records import IdentifierMatch, PageKey, RecordRepository
+from app.db.identifiers import identifier_pairs
+from app.db.models import RecordVersion, StoredRecord
+from app.db.records import RecordRepository
+from app.search.backend import backend_for
+from app.search.collation import title_sort_key
+from app.search.document import search_document
+from app.search.query import SearchQuery
+from app.search.searcher import Facets, Searcher, Sort
 from app.services.errors import (
     RecordDeleted,
     RecordNotFound,
     VersionMismatch,
     VersionNotFound,
 )
-from app.services.identifiers import control_number_key, identifier_pairs, org_of
 
 logger = logging.getLogger(__name__)
 
@@ -75,23 +80,17 @@ class VersionDiff:
 
 
 @dataclass(frozen=True, slots=True)
-class RecordQuery:
-    """Exact look-ups and a change window over the catalogue; empty means every record."""
-
-    isbn: str | None = None
-    issn: str | None = None
-    lccn: str | None = None
-    control_number: str | None = None
-    updated_since: datetime | None = None
-    include_deleted: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class RecordPage:
-    """One keyset page; `next_key` is None on the last page."""
+    """One page of a search; `next_key` is None on the last page.
+
+    `total` and `facets` are None unless asked for; `total_exact` is False when more records
+    match than are counted (the total is then a lower bound, and facets count those only)."""
 
     items: tuple[FoundRecord, ...]
-    next_key: PageKey | None
+    next_key: dict[str, Any] | None
+    total: int | None = None
+    total_exact: bool = True
+    facets: Facets | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +136,7 @@ class RecordService:
         self._db = database
         self._org_code = org_code
         self._clock = clock
+        self._searcher = Searcher(backend_for(database.dialect), org_code=org_code)
 
     def _now(self, session: Session) -> datetime:
         """The time of a write, read once the transaction holds its connection.
@@ -192,8 +192,11 @@ class RecordService:
         row.publisher = _clip(summary.publisher, 1000)
         row.ddc = _clip(summary.ddc, 100)
         row.record_type = summary.record_type[:2]
+        row.material = marc.material(canonical)
+        row.title_key = title_sort_key(marc.filing_title(canonical))
         row.updated_at = now
         RecordRepository(session).set_identifiers(row, identifier_pairs(summary), new=new)
+        self._searcher.backend.store(session, [search_document(row.id, canonical)])
         return canonical
 
     def _add_version(self, session: Session, row: StoredRecord, change: str) -> None:
@@ -412,77 +415,116 @@ class RecordService:
             from_version=old_number, to_version=new_number, changes=marc.diff(*records)
         )
 
-    def find(self, query: RecordQuery, *, after: PageKey | None, limit: int) -> RecordPage:
-        """Return one page of records matching the query, in (updated_at, id) order.
+    def search(
+        self,
+        query: SearchQuery,
+        *,
+        sort: Sort | None = None,
+        after: dict[str, Any] | None = None,
+        limit: int,
+        totals: bool = False,
+    ) -> RecordPage:
+        """One page of the records a query finds (see app.search.searcher for the order).
 
-        Raises ValueError when an ISBN, ISSN or LCCN in the query is not a valid one."""
-        matches = self._identifier_matches(query)
+        Raises EmptyQuery for a query with nothing to look for, ValueError for a cursor
+        (`after`) that this service did not issue."""
         with self._db.reader() as session:
-            rows = RecordRepository(session).page(
-                matches=matches,
-                updated_since=query.updated_since,
-                include_deleted=query.include_deleted,
-                after=after,
-                limit=limit + 1,
+            hits = self._searcher.search(
+                session, query, sort=sort, after=after, limit=limit, totals=totals
             )
-            items = tuple(self._found(row) for row in rows[:limit])
-        next_key = (
-            PageKey(updated_at=items[-1].updated_at, id=items[-1].id) if len(rows) > limit else None
+            rows = RecordRepository(session).get_many(hits.ids)
+            items = tuple(self._found(rows[i]) for i in hits.ids if i in rows)
+        return RecordPage(
+            items=items,
+            next_key=hits.next_key,
+            total=hits.total,
+            total_exact=hits.total_exact,
+            facets=hits.facets,
         )
-        return RecordPage(items=items, next_key=next_key)
-
-    def _identifier_matches(self, query: RecordQuery) -> tuple[IdentifierMatch, ...]:
-        """One match per look-up parameter given; a record must satisfy all of them."""
-        matches: list[IdentifierMatch] = []
-        for scheme, given, normalize, kind in (
-            ("isbn", query.isbn, marc.normalize_isbn, "ISBN-10 or ISBN-13"),
-            ("issn", query.issn, marc.normalize_issn, "ISSN"),
-            ("lccn", query.lccn, marc.normalize_lccn, "LCCN"),
-        ):
-            if given is None:
-                continue
-            value = normalize(given)
-            if value is None:
-                raise ValueError(f"{scheme} {given!r} is not a valid {kind}")
-            matches.append(IdentifierMatch(pairs=((scheme, value),)))
-        if query.control_number is not None:
-            text = query.control_number.strip()
-            if not text:
-                raise ValueError("control_number is empty")
-            org = org_of(text)
-            key = control_number_key(text)
-            ours = org in (None, self._org_code) and key.isdigit() and 0 < int(key) <= MAX_KEY
-            ids = (int(key),) if ours else ()
-            pair = ("035", text) if org is not None else ("ctrl", key)
-            matches.append(IdentifierMatch(pairs=(pair,), ids=ids))
-        return tuple(matches)
 
     # -- bulk -------------------------------------------------------------------------------
 
     def export(
-        self, query: RecordQuery, fmt: marc.Format, *, batch_size: int = 500
+        self,
+        query: SearchQuery,
+        fmt: marc.Format,
+        *,
+        batch_size: int = 1000,
+        on_record: Callable[[], None] | None = None,
     ) -> Iterator[bytes]:
-        """Stream every record matching the query in one format, in constant memory.
+        """Stream every record a query finds, in record number order, in constant memory.
 
-        Reads one keyset page per short transaction, so a slow reader holds no lock. A record
-        too long for ISO 2709 is left out of a .mrc export, and logged."""
+        Reads one batch per short transaction, so a slow reader holds no lock; .mrc is sent as
+        stored, without decoding. A record too long for ISO 2709 is left out of a .mrc export,
+        and logged. Raises EmptyQuery before the first byte for a query with nothing in it."""
+        self._searcher.validate(query)
+        rows = self._exported_rows(query, batch_size, on_record)
+        if fmt is marc.Format.MRC:
+            return self._export_stored(rows)
+        return marc.write_collection((_record_from_json(row.marc_json) for row in rows), fmt)
 
-        def records() -> Iterator[marc.Record]:
-            after: PageKey | None = None
-            while True:
-                page = self.find(query, after=after, limit=batch_size)
-                for found in page.items:
-                    if fmt is marc.Format.MRC and found.iso2709 is None:
-                        logger.warning(
-                            "record too long for .mrc, left out", extra={"record_id": found.id}
-                        )
-                        continue
-                    yield found.record
-                if page.next_key is None:
-                    return
-                after = page.next_key
+    def _exported_rows(
+        self, query: SearchQuery, batch_size: int, on_record: Callable[[], None] | None
+    ) -> Iterator[StoredRecord]:
+        after = 0
+        while True:
+            with self._db.reader() as session:
+                ids = self._searcher.ids_after(session, query, after_id=after, limit=batch_size)
+                rows = RecordRepository(session).get_many(ids)
+            for record_id in ids:
+                if record_id in rows:
+                    if on_record is not None:
+                        on_record()
+                    yield rows[record_id]
+            if len(ids) < batch_size:
+                return
+            after = ids[-1]
 
-        yield from marc.write_collection(records(), fmt)
+    @staticmethod
+    def _export_stored(rows: Iterator[StoredRecord]) -> Iterator[bytes]:
+        for row in rows:
+            if row.marc is None:
+                logger.warning("record too long for .mrc, left out", extra={"record_id": row.id})
+                continue
+            yield row.marc
+
+    def reindex(
+        self, *, batch_size: int = 1000, on_progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Rebuild every record's search entry and sort columns; return how many were done.
+
+        Works in batches, each its own transaction: searches go on meanwhile, answered from the
+        old entries until each batch commits. For recovery and after upgrades."""
+        done = 0
+        after = 0
+        while True:
+            with self._db.writer.begin() as session:
+                rows = RecordRepository(session).batch_after(after, batch_size)
+                documents = []
+                for row in rows:
+                    record = _record_from_json(row.marc_json)
+                    row.material = marc.material(record)
+                    row.title_key = title_sort_key(marc.filing_title(record))
+                    documents.append(search_document(row.id, record))
+                self._searcher.backend.store(session, documents)
+            done += len(rows)
+            if on_progress is not None:
+                on_progress(done)
+            if len(rows) < batch_size:
+                return done
+            after = rows[-1].id
+
+    def count_records(self) -> int:
+        """How many records the catalogue holds, tombstones included."""
+        with self._db.reader() as session:
+            return RecordRepository(session).count()
+
+    def index_needs_rebuild(self) -> bool:
+        """Whether records exist that the search index has never seen (after an upgrade)."""
+        with self._db.reader() as session:
+            return (
+                RecordRepository(session).has_any() and self._searcher.backend.count(session) == 0
+            )
 
     def has_records(self) -> bool:
         """Whether the catalogue has ever held a record (tombstones count)."""

@@ -29,6 +29,7 @@ def test_the_vietnamese_cornell_record_summarises(corpus: Corpus) -> None:
         place="Hà Nội",
         ddc=None,
         record_type="am",
+        material="book",
         edition=None,
         extent="276 pages",
         subjects=("Reporters and reporting", "Journalism -- Authorship"),

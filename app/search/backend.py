@@ -1,0 +1,53 @@
+"""What a search index must do, whatever the engine; `backend_for` picks one by dialect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from app.search.document import SearchDocument
+from app.search.query import Expr
+
+
+class SearchBackend(Protocol):
+    """A full-text index of search documents, keyed by record id.
+
+    Writes happen in the caller's transaction, so the index changes exactly when the records
+    do. Expressions given to `matching` are pruned (every Text has at least one token) and
+    positive (see query.has_positive)."""
+
+    def store(self, session: Session, documents: Sequence[SearchDocument]) -> None:
+        """Index these documents, replacing what was indexed for their records."""
+        ...
+
+    def clear(self, session: Session) -> None:
+        """Remove every document (before a rebuild)."""
+        ...
+
+    def count(self, session: Session) -> int:
+        """How many records are indexed."""
+        ...
+
+    def matching(self, expr: Expr) -> Select[tuple[int]]:
+        """A statement selecting the ids (one column, `id`) of the records the expression finds."""
+        ...
+
+    def documents(self, session: Session, ids: Sequence[int]) -> list[SearchDocument]:
+        """The stored documents of these records (those indexed), in no particular order."""
+        ...
+
+
+def backend_for(dialect: str) -> SearchBackend:
+    """The index for a database engine: FTS5 on SQLite, tsvector + GIN on PostgreSQL."""
+    if dialect == "sqlite":
+        from app.search.sqlite_fts5 import SqliteFts5
+
+        return SqliteFts5()
+    if dialect == "postgresql":
+        from app.search.postgres_fts import PostgresFts
+
+        return PostgresFts()
+    raise ValueError(f"no search backend for {dialect!r}")

@@ -1,0 +1,365 @@
+"""Searching: match, filter, count, facet, rank and page, on top of one SearchBackend.
+
+At a million records a common word matches a fifth of the catalogue; nothing here touches all
+of those. Totals and facets are exact up to `count_bound` matches (the newest ones) and flagged
+beyond; relevance ranks the newest `rank_window` matches exactly (ranking.py), and the older
+ones follow, newest first. Cursors carry the window's lower edge, so paging stays stable while
+records are added: a new record is never counted twice nor pushes another off a page.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from app.db.models import MAX_KEY, StoredRecord
+from app.search.backend import SearchBackend
+from app.search.filters import conditions
+from app.search.query import Expr, SearchQuery, has_positive
+from app.search.ranking import Ranker
+from app.search.words import prune
+
+COUNT_BOUND = 10_000
+RANK_WINDOW = 2_000
+FACET_VALUES = 20
+# Records with no year or title sort after the others, whichever the direction.
+_NO_YEAR_ASC = 1_000_000
+_NO_YEAR_DESC = -1
+_NO_TITLE_ASC = b"\xff" * 8
+_NO_TITLE_DESC = b""
+
+
+class Sort(StrEnum):
+    """Orders a result can be read in; a leading '-' reverses."""
+
+    RELEVANCE = "relevance"
+    YEAR = "year"
+    YEAR_DESC = "-year"
+    TITLE = "title"
+    TITLE_DESC = "-title"
+    UPDATED = "updated"
+    UPDATED_DESC = "-updated"
+
+
+class EmptyQuery(ValueError):
+    """A query with nothing to look for: only exclusions, or no letter or digit at all."""
+
+
+class InvalidCursor(ValueError):
+    """A position to continue from that this searcher did not give out (or for another sort)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCount:
+    """How many of the counted matches have this value."""
+
+    value: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """Counts by language, type of material, decade of publication and status."""
+
+    language: tuple[FacetCount, ...]
+    type: tuple[FacetCount, ...]
+    decade: tuple[FacetCount, ...]
+    status: tuple[FacetCount, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Hits:
+    """One page of a search: record ids in order, and what comes with the first page."""
+
+    ids: tuple[int, ...]
+    next_key: dict[str, Any] | None
+    total: int | None = None
+    total_exact: bool = True
+    facets: Facets | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    expr: Expr | None
+    where: list[ColumnElement[bool]]
+
+
+def _facet(counter: Counter[str]) -> tuple[FacetCount, ...]:
+    ordered = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    return tuple(FacetCount(value, count) for value, count in ordered[:FACET_VALUES])
+
+
+def _sort_key(sort: Sort) -> ColumnElement[Any]:
+    if sort in (Sort.YEAR, Sort.YEAR_DESC):
+        empty = _NO_YEAR_ASC if sort is Sort.YEAR else _NO_YEAR_DESC
+        return func.coalesce(StoredRecord.year, empty)
+    if sort in (Sort.TITLE, Sort.TITLE_DESC):
+        empty_title = _NO_TITLE_ASC if sort is Sort.TITLE else _NO_TITLE_DESC
+        return func.coalesce(StoredRecord.title_key, empty_title)
+    return StoredRecord.updated_at  # type: ignore[return-value]
+
+
+def _key_out(sort: Sort, value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _key_in(sort: Sort, value: Any) -> Any:
+    """The sort value of a cursor, checked: ValueError (a bad cursor) when it is not one."""
+    if sort in (Sort.YEAR, Sort.YEAR_DESC):
+        return _int(value, low=_NO_YEAR_DESC, high=_NO_YEAR_ASC)
+    if not isinstance(value, str):
+        raise ValueError("key")
+    if sort in (Sort.TITLE, Sort.TITLE_DESC):
+        return bytes.fromhex(value)
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("naive time")
+    return moment.astimezone(UTC)
+
+
+def _int(value: Any, *, low: int = 0, high: int = MAX_KEY) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError("not an integer in range")
+    return value
+
+
+class Searcher:
+    """Searches over one backend; a caller passes the session (and so owns the transaction)."""
+
+    def __init__(
+        self,
+        backend: SearchBackend,
+        *,
+        org_code: str,
+        count_bound: int = COUNT_BOUND,
+        rank_window: int = RANK_WINDOW,
+    ) -> None:
+        self.backend = backend
+        self._org_code = org_code
+        self._count_bound = count_bound
+        self._rank_window = rank_window
+
+    def _prepare(self, query: SearchQuery) -> _Prepared:
+        expr = None
+        if query.text is not None:
+            expr = prune(query.text)
+            if expr is None:
+                raise EmptyQuery("the query has no letter or digit to look for")
+            if not has_positive(expr):
+                raise EmptyQuery(
+                    "the query only excludes; say what to look for as well (a word or phrase)"
+                )
+        return _Prepared(expr=expr, where=conditions(query.filters, org_code=self._org_code))
+
+    def _select(
+        self, prepared: _Prepared, *columns: Any
+    ) -> tuple[Select[Any], ColumnElement[int] | InstrumentedAttribute[int]]:
+        """Matching records with these columns, and the id column to order them by."""
+        if prepared.expr is None:
+            return select(StoredRecord.id, *columns).where(*prepared.where), StoredRecord.id
+        matched = self.backend.matching(prepared.expr).subquery("matched")
+        statement = (
+            select(matched.c.id, *columns)
+            .join_from(matched, StoredRecord, StoredRecord.id == matched.c.id)
+            .where(*prepared.where)
+        )
+        return statement, matched.c.id
+
+    def search(
+        self,
+        session: Session,
+        query: SearchQuery,
+        *,
+        sort: Sort | None,
+        after: dict[str, Any] | None,
+        limit: int,
+        totals: bool,
+    ) -> Hits:
+        """One page of matches. Raises EmptyQuery, or ValueError for a cursor that is not ours.
+
+        sort None is relevance for a query with words, else the order of last update."""
+        prepared = self._prepare(query)
+        if sort is None:
+            sort = Sort.RELEVANCE if prepared.expr is not None else Sort.UPDATED
+        if sort is Sort.RELEVANCE and prepared.expr is None:
+            sort = Sort.UPDATED  # without words, relevance is the order of last update
+        if after is not None and after.get("s") != sort.value:
+            raise InvalidCursor("the cursor belongs to another sort order")
+        counted: list[Any] | None = None
+        total = None
+        total_exact = True
+        facets = None
+        if totals:
+            counted = self._counted(session, prepared)
+            total = min(len(counted), self._count_bound)
+            total_exact = len(counted) <= self._count_bound
+            facets = self._facets(counted[: self._count_bound])
+        try:
+            if sort is Sort.RELEVANCE and prepared.expr is not None:
+                ids, next_key = self._ranked(session, prepared, after, limit, counted)
+            else:
+                ids, next_key = self._sorted(session, prepared, sort, after, limit)
+        except (ValueError, TypeError, OverflowError) as error:
+            # Only a cursor's keys can fail here: dict lookups, int and time parsing.
+            raise InvalidCursor(str(error)) from error
+        if next_key is not None:
+            next_key["s"] = sort.value
+        return Hits(ids, next_key, total=total, total_exact=total_exact, facets=facets)
+
+    def _counted(self, session: Session, prepared: _Prepared) -> list[Any]:
+        statement, id_column = self._select(
+            prepared,
+            StoredRecord.language,
+            StoredRecord.material,
+            StoredRecord.year,
+            StoredRecord.deleted_at,
+        )
+        statement = statement.order_by(id_column.desc()).limit(self._count_bound + 1)
+        return list(session.execute(statement).all())
+
+    @staticmethod
+    def _facets(rows: Sequence[Any]) -> Facets:
+        return Facets(
+            language=_facet(Counter(row.language for row in rows if row.language)),
+            type=_facet(Counter(row.material for row in rows)),
+            decade=_facet(
+                Counter(f"{row.year // 10 * 10}" for row in rows if row.year is not None)
+            ),
+            status=_facet(
+                Counter("active" if row.deleted_at is None else "deleted" for row in rows)
+            ),
+        )
+
+    def _ids(
+        self,
+        session: Session,
+        prepared: _Prepared,
+        *,
+        below: int | None = None,
+        at_least: int | None = None,
+        limit: int | None = None,
+    ) -> list[int]:
+        """Matching ids, newest first, optionally below or at/above an id."""
+        statement, id_column = self._select(prepared)
+        if below is not None:
+            statement = statement.where(id_column < below)
+        if at_least is not None:
+            statement = statement.where(id_column >= at_least)
+        statement = statement.order_by(id_column.desc())
+        if limit is not None:
+            statement = statement.limit(limit)
+        return [row[0] for row in session.execute(statement)]
+
+    def _ranked(
+        self,
+        session: Session,
+        prepared: _Prepared,
+        after: dict[str, Any] | None,
+        limit: int,
+        counted: list[Any] | None,
+    ) -> tuple[tuple[int, ...], dict[str, Any] | None]:
+        assert prepared.expr is not None
+        if after is None:
+            if counted is not None:
+                window = [row[0] for row in counted[: self._rank_window + 1]]
+            else:
+                window = self._ids(session, prepared, limit=self._rank_window + 1)
+            edge = window[self._rank_window - 1] if len(window) > self._rank_window else 0
+            window = window[: self._rank_window]
+            last_rank: list[int] | None = None
+            tail_from: int | None = None
+        else:
+            edge = _int(after.get("e"))
+            last_rank = None
+            tail_from = None
+            if "t" in after:
+                tail_from = _int(after["t"])
+                window = []
+            else:
+                last_rank = [_int(value, low=-MAX_KEY, high=0) for value in after["r"]]
+                if len(last_rank) != 3:
+                    raise ValueError("rank key")
+                window = self._ids(session, prepared, at_least=edge)
+        page: list[tuple[int, list[int] | None]] = []
+        if window:
+            ranker = Ranker(prepared.expr)
+            scores = {
+                document.record_id: ranker.score(document)
+                for document in self.backend.documents(session, window)
+            }
+            keyed = sorted(
+                ([-scores.get(i, (0, 0))[0], -scores.get(i, (0, 0))[1], -i], i) for i in window
+            )
+            if last_rank is not None:
+                keyed = [item for item in keyed if item[0] > last_rank]
+            page = [(i, key) for key, i in keyed[: limit + 1]]
+        if len(page) <= limit and edge > 0:
+            below = tail_from if tail_from is not None else edge
+            tail = self._ids(session, prepared, below=below, limit=limit + 1 - len(page))
+            page.extend((i, None) for i in tail)
+        if len(page) <= limit:
+            return tuple(i for i, _ in page), None
+        last_id, last_key = page[limit - 1]
+        key: dict[str, Any] = {"e": edge}
+        if last_key is not None:
+            key["r"] = last_key
+        else:
+            key["t"] = last_id
+        return tuple(i for i, _ in page[:limit]), key
+
+    def _sorted(
+        self,
+        session: Session,
+        prepared: _Prepared,
+        sort: Sort,
+        after: dict[str, Any] | None,
+        limit: int,
+    ) -> tuple[tuple[int, ...], dict[str, Any] | None]:
+        key = _sort_key(sort)
+        descending = sort.value.startswith("-")
+        statement, _ = self._select(prepared, key.label("sort_key"))
+        if after is not None:
+            value = _key_in(sort, after.get("k"))
+            last_id = _int(after.get("i"))
+            if descending:
+                statement = statement.where(
+                    or_(key < value, and_(key == value, StoredRecord.id < last_id))
+                )
+            else:
+                statement = statement.where(
+                    or_(key > value, and_(key == value, StoredRecord.id > last_id))
+                )
+        if descending:
+            statement = statement.order_by(key.desc(), StoredRecord.id.desc())
+        else:
+            statement = statement.order_by(key, StoredRecord.id)
+        rows = session.execute(statement.limit(limit + 1)).all()
+        ids = tuple(row[0] for row in rows[:limit])
+        if len(rows) <= limit:
+            return ids, None
+        last = rows[limit - 1]
+        return ids, {"k": _key_out(sort, last.sort_key), "i": last[0]}
+
+    def ids_after(
+        self, session: Session, query: SearchQuery, *, after_id: int, limit: int
+    ) -> list[int]:
+        """Matching ids above `after_id` in ascending order: how an export walks a result."""
+        prepared = self._prepare(query)
+        statement, id_column = self._select(prepared)
+        statement = statement.where(id_column > after_id).order_by(id_column).limit(limit)
+        return [row[0] for row in session.execute(statement)]
+
+    def validate(self, query: SearchQuery) -> None:
+        """Raise EmptyQuery now rather than in the middle of a streamed answer."""
+        self._prepare(query)

@@ -1,0 +1,103 @@
+"""The embedded index: an SQLite FTS5 table whose rowid is the record id.
+
+Tokens arrive cut and folded (app.search.text), so the table uses FTS5's `ascii` tokenizer,
+which splits on ASCII spaces and punctuation and keeps every other character: it adds no
+folding of its own that the PostgreSQL index would not do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Column, Integer, MetaData, Select, Table, Text, delete, func, select
+from sqlalchemy import literal_column as sql_literal
+from sqlalchemy.orm import Session
+
+from app.search.document import PARTS, SearchDocument
+from app.search.query import Expr, Not, Or, SearchField
+from app.search.query import Text as Words
+from app.search.words import tokens_of
+
+TABLE = "record_search"
+CREATE = (
+    f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
+    f"{', '.join(PARTS)}, exact UNINDEXED, tokenize = 'ascii', detail = full)"
+)
+
+_metadata = MetaData()
+record_search = Table(
+    TABLE,
+    _metadata,
+    Column("rowid", Integer, key="id", primary_key=True),
+    *(Column(name, Text) for name in (*PARTS, "exact")),
+)
+_COLUMNS = {
+    SearchField.TITLE: "title",
+    SearchField.AUTHOR: "author",
+    SearchField.SUBJECT: "subject",
+    SearchField.PUBLISHER: "publisher",
+}
+
+
+def _phrase(text: Words) -> str:
+    # Tokens hold no ASCII punctuation or spaces (text.py), so quoting needs no escapes.
+    phrase = '"' + " ".join(tokens_of(text)) + '"' + ("*" if text.prefix else "")
+    if text.field is None:
+        return phrase
+    return f"{_COLUMNS[text.field]} : {phrase}"
+
+
+def fts5_query(expr: Expr) -> str:
+    """Compile a pruned, positive expression into an FTS5 MATCH string."""
+    if isinstance(expr, Words):
+        return _phrase(expr)
+    if isinstance(expr, Or):
+        return " OR ".join(f"({fts5_query(item)})" for item in expr.items)
+    if isinstance(expr, Not):
+        raise ValueError("a NOT needs something positive beside it")
+    positives = [item for item in expr.items if not isinstance(item, Not)]
+    negatives = [item.item for item in expr.items if isinstance(item, Not)]
+    if not positives:
+        raise ValueError("a NOT needs something positive beside it")
+    query = " AND ".join(f"({fts5_query(item)})" for item in positives)
+    for negative in negatives:
+        # FTS5's NOT is binary: "a NOT b NOT c" is "(a NOT b) NOT c".
+        query = f"({query}) NOT ({fts5_query(negative)})"
+    return query
+
+
+class SqliteFts5:
+    """SearchBackend over FTS5 (see the module docstring)."""
+
+    def store(self, session: Session, documents: Sequence[SearchDocument]) -> None:
+        if not documents:
+            return
+        session.execute(
+            delete(record_search).where(record_search.c.id.in_([d.record_id for d in documents]))
+        )
+        session.execute(
+            record_search.insert(),
+            [
+                {"id": d.record_id, **{name: d.part(name) for name in PARTS}, "exact": d.exact}
+                for d in documents
+            ],
+        )
+
+    def clear(self, session: Session) -> None:
+        session.execute(delete(record_search))
+
+    def count(self, session: Session) -> int:
+        return session.scalar(select(func.count()).select_from(record_search)) or 0
+
+    def matching(self, expr: Expr) -> Select[tuple[int]]:
+        match = sql_literal(TABLE).op("MATCH")(fts5_query(expr))
+        return select(record_search.c.id.label("id")).where(match)
+
+    def documents(self, session: Session, ids: Sequence[int]) -> list[SearchDocument]:
+        rows = session.execute(select(record_search).where(record_search.c.id.in_(ids)))
+        return [
+            SearchDocument(
+                record_id=row.id, **{name: getattr(row, name) for name in (*PARTS, "exact")}
+            )
+            for row in rows
+        ]

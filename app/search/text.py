@@ -1,0 +1,47 @@
+"""Words as the index stores them, produced alike when indexing and when querying.
+
+The engines' own tokenizers differ (FTS5's unicode61, PostgreSQL's parser under the database's
+locale), so words are cut here, once, and handed to both as space-separated tokens.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from app import marc
+
+_TOKEN = re.compile(r"[^\W_]+")
+# Han, kana and CJK compatibility ideographs are written without spaces between words: each
+# character becomes a token, and a word typed in a query becomes a phrase of them.
+_UNSPACED = re.compile(
+    r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f])"
+)
+# No word in any language is longer; longer runs are identifiers or noise and would only bloat
+# the index (PostgreSQL refuses lexemes over 2,046 bytes).
+MAX_TOKEN_CHARS = 100
+
+
+def _split(text: str) -> list[str]:
+    spaced = _UNSPACED.sub(r" \1 ", text)
+    return [token[:MAX_TOKEN_CHARS] for token in _TOKEN.findall(spaced)]
+
+
+def folded_tokens(text: str) -> list[str]:
+    """Cut text into index tokens: folded (no diacritics, đ → d, lower case), CJK per character."""
+    return _split(marc.fold(text))
+
+
+def exact_tokens(text: str) -> list[str]:
+    """Cut text into tokens that keep their diacritics: NFC and lower case, for ranking only."""
+    return _split(unicodedata.normalize("NFC", text).casefold())
+
+
+def folded(values: tuple[str, ...] | list[str]) -> str:
+    """The folded tokens of several strings, space-separated, as a search column holds them."""
+    return " ".join(token for value in values for token in folded_tokens(value))
+
+
+def exact(values: tuple[str, ...] | list[str]) -> str:
+    """The exact tokens of several strings, space-separated."""
+    return " ".join(token for value in values for token in exact_tokens(value))
