@@ -3,8 +3,9 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, exists, false, func, or_, select
+from sqlalchemy import and_, delete, exists, false, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.db.models import RecordIdentifier, RecordVersion, StoredRecord
@@ -52,6 +53,40 @@ class RecordRepository:
             .order_by(StoredRecord.id)
             .limit(limit)
         ).all()
+
+    def reserve_ids(self, count: int) -> list[int]:
+        """Numbers for `count` new records, taken before they are written (001 holds them).
+
+        On SQLite the caller holds the write lock (BEGIN IMMEDIATE), so the next free rowids
+        are ours; on PostgreSQL the column's sequence hands them out."""
+        if self._session.get_bind().dialect.name == "sqlite":
+            highest = self._session.scalar(select(func.max(StoredRecord.id))) or 0
+            return list(range(highest + 1, highest + 1 + count))
+        return list(
+            self._session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('record', 'id')) "
+                    "FROM generate_series(1, :count)"
+                ),
+                {"count": count},
+            )
+        )
+
+    def insert_new(
+        self,
+        rows: list[dict[str, Any]],
+        *,
+        identifiers: list[tuple[int, str, str]],
+        versions: list[dict[str, Any]],
+    ) -> None:
+        """Insert new records, their identifiers and first versions, a statement per table."""
+        self._session.execute(insert(StoredRecord), rows)
+        if identifiers:
+            self._session.execute(
+                insert(RecordIdentifier),
+                [{"record_id": i, "scheme": s, "value": v} for i, s, v in identifiers],
+            )
+        self._session.execute(insert(RecordVersion), versions)
 
     def add(self, row: StoredRecord) -> StoredRecord:
         self._session.add(row)

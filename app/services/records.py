@@ -18,7 +18,7 @@ from app.db.models import RecordVersion, StoredRecord
 from app.db.records import RecordRepository
 from app.search.backend import backend_for
 from app.search.collation import title_sort_key
-from app.search.document import search_document
+from app.search.document import SearchDocument, search_document
 from app.search.query import SearchQuery
 from app.search.searcher import Facets, Searcher, Sort
 from app.services.errors import (
@@ -114,6 +114,14 @@ class ImportOutcome:
     rejected: list[marc.MarcProblem] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _Written:
+    record: marc.Record  # canonical: 001/003/005 assigned
+    columns: dict[str, Any]
+    identifiers: tuple[tuple[str, str], ...]
+    document: SearchDocument
+
+
 def _record_from_json(text: str) -> marc.Record:
     return marc.read_one(text.encode("utf-8"), marc.Format.JSON).record
 
@@ -179,25 +187,39 @@ class RecordService:
         now: datetime,
         new: bool = False,
     ) -> marc.Record:
+        written = self._written(row.id, record, now)
+        for name, value in written.columns.items():
+            setattr(row, name, value)
+        row.updated_at = now
+        RecordRepository(session).set_identifiers(row, written.identifiers, new=new)
+        self._searcher.backend.store(session, [written.document])
+        return written.record
+
+    def _written(self, record_id: int, record: marc.Record, now: datetime) -> _Written:
+        """Everything stored for a record under its number, computed once, for any writer."""
         canonical = marc.assign_identity(
-            record, control_number=str(row.id), org_code=self._org_code, timestamp=now
+            record, control_number=str(record_id), org_code=self._org_code, timestamp=now
         )
         summary = marc.summarize(canonical)
-        row.marc_json = json.dumps(marc.to_json(canonical), ensure_ascii=False)
-        row.marc = _iso2709_or_none(canonical)
-        row.title = _clip(summary.title, 2000)
-        row.main_entry = _clip(summary.main_entry, 1000)
-        row.year = summary.year
-        row.language = _clip(summary.language, 3)
-        row.publisher = _clip(summary.publisher, 1000)
-        row.ddc = _clip(summary.ddc, 100)
-        row.record_type = summary.record_type[:2]
-        row.material = marc.material(canonical)
-        row.title_key = title_sort_key(marc.filing_title(canonical))
-        row.updated_at = now
-        RecordRepository(session).set_identifiers(row, identifier_pairs(summary), new=new)
-        self._searcher.backend.store(session, [search_document(row.id, canonical)])
-        return canonical
+        columns = {
+            "marc_json": json.dumps(marc.to_json(canonical), ensure_ascii=False),
+            "marc": _iso2709_or_none(canonical),
+            "title": _clip(summary.title, 2000),
+            "main_entry": _clip(summary.main_entry, 1000),
+            "year": summary.year,
+            "language": _clip(summary.language, 3),
+            "publisher": _clip(summary.publisher, 1000),
+            "ddc": _clip(summary.ddc, 100),
+            "record_type": summary.record_type[:2],
+            "material": summary.material,
+            "title_key": title_sort_key(marc.filing_title(canonical)),
+        }
+        return _Written(
+            record=canonical,
+            columns=columns,
+            identifiers=tuple(dict.fromkeys(identifier_pairs(summary))),
+            document=search_document(record_id, canonical),
+        )
 
     def _add_version(self, session: Session, row: StoredRecord, change: str) -> None:
         RecordRepository(session).add_version(
@@ -545,40 +567,90 @@ class RecordService:
         and reason while the others load (a savepoint per record)."""
         outcome = ImportOutcome()
         for chunk in _chunks(marc.read(source, fmt), chunk_size):
-            with self._db.writer.begin() as session:
-                now = self._now(session)
-                for item in chunk:
-                    outcome.read += 1
-                    if isinstance(item, marc.MarcProblem):
-                        outcome.rejected.append(item)
-                        continue
-                    try:
-                        record, _ = self._accept(item)
-                    except marc.InvalidRecord as invalid:
-                        outcome.rejected.extend(
-                            p for p in invalid.problems if p.severity == "error"
-                        )
-                        continue
-                    try:
-                        with session.begin_nested():
-                            self._insert(session, record, now)
-                    except (IntegrityError, DataError) as error:
-                        # The savepoint is gone; the chunk goes on without this record.
-                        logger.warning(
-                            "record not stored", extra={"position": item.position, "error": error}
-                        )
-                        outcome.rejected.append(
-                            marc.MarcProblem(
-                                code="storage-refused",
-                                message=f"the database refused the record: {error.orig}",
-                                position=item.position,
-                            )
-                        )
-                        continue
-                    outcome.created += 1
+            accepted: list[tuple[int, marc.Record]] = []
+            for item in chunk:
+                outcome.read += 1
+                if isinstance(item, marc.MarcProblem):
+                    outcome.rejected.append(item)
+                    continue
+                try:
+                    record, _ = self._accept(item)
+                except marc.InvalidRecord as invalid:
+                    outcome.rejected.extend(p for p in invalid.problems if p.severity == "error")
+                    continue
+                accepted.append((item.position, record))
+            try:
+                with self._db.writer.begin() as session:
+                    self._insert_batch(session, [record for _, record in accepted])
+                outcome.created += len(accepted)
+            except (IntegrityError, DataError):
+                # Something in the batch the database refuses: store one by one, to name it.
+                self._insert_each(accepted, outcome)
             if on_progress is not None:
                 on_progress(outcome)
         return outcome
+
+    def _insert_batch(self, session: Session, records: list[marc.Record]) -> None:
+        """Insert new records with a few statements, not a few per record (the bulk path)."""
+        if not records:
+            return
+        now = self._now(session)
+        repository = RecordRepository(session)
+        ids = repository.reserve_ids(len(records))
+        written = [self._written(i, r, now) for i, r in zip(ids, records, strict=True)]
+        repository.insert_new(
+            [
+                {
+                    "id": i,
+                    "version": 1,
+                    "status": ACTIVE,
+                    "created_at": now,
+                    "updated_at": now,
+                    **w.columns,
+                }
+                for i, w in zip(ids, written, strict=True)
+            ],
+            identifiers=[
+                (i, scheme, value)
+                for i, w in zip(ids, written, strict=True)
+                for scheme, value in w.identifiers
+            ],
+            versions=[
+                {
+                    "record_id": i,
+                    "version": 1,
+                    "status": ACTIVE,
+                    "change": "create",
+                    "marc_json": w.columns["marc_json"],
+                    "created_at": now,
+                    "created_by": None,
+                }
+                for i, w in zip(ids, written, strict=True)
+            ],
+        )
+        self._searcher.backend.store(session, [w.document for w in written])
+
+    def _insert_each(self, accepted: list[tuple[int, marc.Record]], outcome: ImportOutcome) -> None:
+        with self._db.writer.begin() as session:
+            now = self._now(session)
+            for position, record in accepted:
+                try:
+                    with session.begin_nested():
+                        self._insert(session, record, now)
+                except (IntegrityError, DataError) as error:
+                    # The savepoint is gone; the chunk goes on without this record.
+                    logger.warning(
+                        "record not stored", extra={"position": position, "error": error}
+                    )
+                    outcome.rejected.append(
+                        marc.MarcProblem(
+                            code="storage-refused",
+                            message=f"the database refused the record: {error.orig}",
+                            position=position,
+                        )
+                    )
+                    continue
+                outcome.created += 1
 
 
 def _chunks(
