@@ -63,7 +63,11 @@ def _service(settings: Settings) -> Iterator[RecordService]:
     )
     try:
         yield RecordService(
-            database, org_code=settings.marc_org_code, clock=lambda: datetime.now(UTC)
+            database,
+            org_code=settings.marc_org_code,
+            clock=lambda: datetime.now(UTC),
+            search_count_bound=settings.search_count_bound,
+            search_rank_window=settings.search_rank_window,
         )
     finally:
         database.engine.dispose()  # type: ignore[union-attr]

@@ -47,7 +47,13 @@ def create_app(
     )
     app.state.settings = settings
     app.state.database = database
-    app.state.records = RecordService(database, org_code=settings.marc_org_code, clock=clock)
+    app.state.records = RecordService(
+        database,
+        org_code=settings.marc_org_code,
+        clock=clock,
+        search_count_bound=settings.search_count_bound,
+        search_rank_window=settings.search_rank_window,
+    )
 
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         30000, ge=0, description="How long a SQLite writer waits for the file lock, in ms."
     )
+    search_count_bound: int = Field(
+        10_000,
+        ge=100,
+        description="Matches counted exactly (total, facets); beyond, the total is a lower bound.",
+    )
+    search_rank_window: int = Field(
+        2_000,
+        ge=20,
+        description="Newest matches ranked by relevance; older ones follow them, newest first.",
+    )
     public_base_url: str = Field(
         "",
         description="Base URL that links in responses start with, e.g. https://catalog.example.vn; "

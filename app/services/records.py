@@ -20,7 +20,7 @@ from app.search.backend import backend_for
 from app.search.collation import title_sort_key
 from app.search.document import SearchDocument, search_document
 from app.search.query import SearchQuery
-from app.search.searcher import Facets, Searcher, Sort
+from app.search.searcher import COUNT_BOUND, RANK_WINDOW, Facets, Searcher, Sort
 from app.services.errors import (
     RecordDeleted,
     RecordNotFound,
@@ -140,11 +140,24 @@ def _clip(text: str | None, length: int) -> str | None:
 class RecordService:
     """The record use-cases over one database."""
 
-    def __init__(self, database: Database, *, org_code: str, clock: Clock) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        org_code: str,
+        clock: Clock,
+        search_count_bound: int = COUNT_BOUND,
+        search_rank_window: int = RANK_WINDOW,
+    ) -> None:
         self._db = database
         self._org_code = org_code
         self._clock = clock
-        self._searcher = Searcher(backend_for(database.dialect), org_code=org_code)
+        self._searcher = Searcher(
+            backend_for(database.dialect),
+            org_code=org_code,
+            count_bound=search_count_bound,
+            rank_window=search_rank_window,
+        )
 
     def _now(self, session: Session) -> datetime:
         """The time of a write, read once the transaction holds its connection.

@@ -1,0 +1,370 @@
+"""The search contract, on SQLite (FTS5) and PostgreSQL (tsvector): the same answers on both."""
+
+import io
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from app import marc
+from app.db.engine import Database
+from app.search.backend import backend_for
+from app.search.form import SearchForm
+from app.search.query import SearchQuery, Status
+from app.search.searcher import EmptyQuery, InvalidCursor, Sort
+from app.services.records import RecordService
+
+from support import TEST_ORG, SteppingClock
+
+Make = Callable[..., int]
+
+
+@pytest.fixture
+def service(database: Database, clock: SteppingClock) -> RecordService:
+    return RecordService(database, org_code=TEST_ORG, clock=clock)
+
+
+def mrk(
+    title: str,
+    *,
+    author: str | None = None,
+    note: str | None = None,
+    subject: str | None = None,
+    publisher: str | None = None,
+    year: int | None = 2020,
+    language: str = "vie",
+    leader: str = "00000nam a2200000 i 4500",
+    isbn: str | None = None,
+    ddc: str | None = None,
+    nonfiling: int = 0,
+    extra: str = "",
+) -> bytes:
+    date = f"{year:04d}" if year is not None else "uuuu"
+    fixed = f"261125s{date}    vm {' ' * 17}{language} d"
+    assert len(fixed) == 40
+    lines = [f"=LDR  {leader}", "=008  " + fixed.replace(" ", "\\")]
+    if isbn:
+        lines.append(f"=020  \\\\$a{isbn}")
+    if ddc:
+        lines.append(f"=082  04$a{ddc}")
+    if author:
+        lines.append(f"=100  1\\$a{author}")
+    lines.append(f"=245  1{nonfiling}$a{title}")
+    if publisher:
+        lines.append(f"=264  \\1$aHà Nội :$b{publisher},$c{year}")
+    if note:
+        lines.append(f"=500  \\\\$a{note}")
+    if subject:
+        lines.append(f"=650  \\7$a{subject}")
+    if extra:
+        lines.append(extra)
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def make(service: RecordService) -> Make:
+    def make(title: str, **fields: Any) -> int:
+        return service.create(mrk(title, **fields), marc.Format.MRK).found.id
+
+    return make
+
+
+def find(
+    service: RecordService, limit: int = 50, sort: Sort | None = None, **form: Any
+) -> list[int]:
+    page = service.search(SearchForm(**form).query(), limit=limit, sort=sort)
+    return [item.id for item in page.items]
+
+
+def titles(service: RecordService, sort: Sort, **form: Any) -> list[str | None]:
+    page = service.search(SearchForm(**form).query(), limit=50, sort=sort)
+    return [item.summary.title for item in page.items]
+
+
+def test_words_are_found_without_their_diacritics_and_with_them(
+    service: RecordService, make: Make
+) -> None:
+    library = make("Thư viện Quốc gia Việt Nam")
+    danang = make("Lịch sử Đà Nẵng")
+    make("Khoa học tự nhiên")
+    assert find(service, q="thu vien") == [library]
+    assert find(service, q="thư viện") == [library]
+    assert find(service, q="THƯ VIỆN") == [library]
+    assert find(service, q="da nang") == [danang]
+    assert find(service, q="Đà Nẵng") == [danang]
+    # NFD typed (a Mac keyboard) is the same query as NFC.
+    assert find(service, q=unicodedata.normalize("NFD", "Đà Nẵng")) == [danang]
+
+
+def test_data_stored_decomposed_is_found_as_if_composed(service: RecordService) -> None:
+    decomposed = unicodedata.normalize("NFD", "Tiếng Việt thực hành")
+    record_id = service.create(mrk(decomposed), marc.Format.MRK).found.id
+    assert find(service, q="tiếng việt") == [record_id]
+    assert find(service, q="tieng viet") == [record_id]
+
+
+def test_d_with_stroke_folds_to_d(service: RecordService, make: Make) -> None:
+    record_id = make("Đường đời")
+    assert find(service, q="duong doi") == [record_id]
+    assert find(service, q="DUONG") == [record_id]
+
+
+def test_the_diacritics_typed_rank_those_exact_forms_first(
+    service: RecordService, make: Make
+) -> None:
+    grave = make("Cô gái mà tôi yêu")  # the oldest: without the exact-form rule it ranks last
+    plain = make("Con ma trong nhà")
+    acute = make("Má tôi")
+    tilde = make("Mã nguồn mở")
+    found = find(service, q="mà")
+    assert found[0] == grave
+    assert sorted(found) == sorted([grave, plain, acute, tilde])
+    assert find(service, q="mã")[0] == tilde
+    assert find(service, q="má")[0] == acute
+
+
+def test_a_title_match_ranks_above_a_note_match(service: RecordService, make: Make) -> None:
+    in_title = make("Thư viện học đại cương")
+    in_note = make("Giáo trình tin học", note="Tài liệu cho ngành thư viện")
+    in_subject = make("Nhập môn", subject="Thư viện")
+    assert find(service, q="thu vien") == [in_title, in_subject, in_note]
+
+
+def test_a_phrase_needs_its_words_together(service: RecordService, make: Make) -> None:
+    together = make("Văn học dân gian Việt Nam")
+    apart = make("Dân tộc và văn học", note="Văn hóa gian nan")
+    assert sorted(find(service, q="van hoc")) == sorted([together, apart])
+    assert find(service, q='"van hoc dan gian"') == [together]
+    assert find(service, q='"dan gian van hoc"') == []
+
+
+def test_and_or_not_and_truncation(service: RecordService, make: Make) -> None:
+    history = make("Lịch sử Việt Nam")
+    geography = make("Địa lý Việt Nam")
+    world = make("Lịch sử thế giới")
+    assert sorted(find(service, q="lich su viet")) == [history]
+    assert sorted(find(service, q="lich su OR dia ly")) == sorted([history, geography, world])
+    assert sorted(find(service, q="viet nam -lich")) == [geography]
+    assert sorted(find(service, q="viet nam NOT lich")) == [geography]
+    assert sorted(find(service, q="the*")) == [world]
+    assert sorted(find(service, q="gi*")) == [world]
+    assert sorted(find(service, q='"lich s"*')) == sorted([history, world])
+
+
+def test_fielded_parameters_look_only_in_their_part(service: RecordService, make: Make) -> None:
+    by_author = make("Truyện ngắn", author="Nam Cao", publisher="Văn học")
+    about = make("Nghiên cứu về Nam Cao", author="Hà Minh Đức", subject="Nam Cao")
+    published = make("Tuyển tập", publisher="Nhà xuất bản Nam Cao")
+    assert find(service, author="nam cao") == [by_author]
+    assert find(service, title="nam cao") == [about]
+    assert find(service, subject="nam cao") == [about]
+    assert find(service, publisher="nam cao") == [published]
+    assert find(service, publisher="van hoc") == [by_author]
+    assert find(service, q="author:cao OR publisher:cao", sort=Sort.TITLE) == [
+        by_author,  # "Truyện" files before "Tuyển"
+        published,
+    ]
+    assert sorted(find(service, q="nam cao")) == sorted([by_author, about, published])
+
+
+def test_other_scripts_stay_searchable(service: RecordService, make: Make) -> None:
+    russian = make("Евгений Онегин", author="Пушкин, Александр Сергеевич", language="rus")
+    hebrew = make("ספר הזוהר", language="heb")
+    japanese = make("東京大学の歴史", language="jpn")
+    linked = make(
+        "Tōkyō no rekishi",
+        language="jpn",
+        extra="=880  10$6245-01/$1$a東京の歴史",
+    )
+    assert find(service, q="пушкин") == [russian]
+    assert find(service, q="ПУШКИН онегин") == [russian]
+    assert find(service, q="הזוהר") == [hebrew]
+    assert sorted(find(service, q="東京")) == sorted([japanese, linked])
+    assert find(service, q="大学") == [japanese]
+    assert find(service, title="歴史", sort=Sort.UPDATED) == [japanese, linked]
+    assert find(service, q="tokyo") == [linked]
+
+
+def test_filters_narrow_a_search(service: RecordService, make: Make) -> None:
+    book = make("Bản đồ Hà Nội", year=1995, ddc="915.97", isbn="978-604-0-00000-2")
+    old = make("Bản đồ Hà Nội xưa", year=1960, language="fre", ddc="959.731")
+    atlas = make("Bản đồ Hà Nội", year=2001, leader="00000nem a2200000 i 4500")
+    serial = make("Tạp chí Hà Nội", leader="00000nas a2200000 i 4500", year=2010)
+    assert sorted(find(service, q="ha noi")) == sorted([book, old, atlas, serial])
+    assert find(service, q="ha noi", year_from=1990, year_to=2000) == [book]
+    assert find(service, q="ha noi", language="fre") == [old]
+    assert find(service, q="ha noi", material="map") == [atlas]
+    assert find(service, q="ha noi", material="serial") == [serial]
+    assert sorted(find(service, q="ha noi", material="book")) == sorted([book, old])
+    assert find(service, ddc="959.7") == [old]
+    assert sorted(find(service, ddc="9")) == [book, old]
+    assert find(service, isbn="9786040000002") == [book]
+
+
+def test_facets_and_total_count_the_whole_result(service: RecordService, make: Make) -> None:
+    for year in (1991, 1995, 2003):
+        make("Văn học Việt Nam", year=year)
+    make("Văn học Pháp", year=2005, language="fre")
+    make("Văn học", year=None, leader="00000nas a2200000 i 4500")
+    page = service.search(SearchForm(q="van hoc").query(), limit=2, totals=True)
+    assert page.total == 5
+    assert page.total_exact
+    assert len(page.items) == 2
+    assert page.facets is not None
+    assert [(f.value, f.count) for f in page.facets.language] == [("vie", 4), ("fre", 1)]
+    assert [(f.value, f.count) for f in page.facets.decade] == [("1990", 2), ("2000", 2)]
+    assert [(f.value, f.count) for f in page.facets.type] == [("book", 4), ("serial", 1)]
+    assert [(f.value, f.count) for f in page.facets.status] == [("active", 5)]
+
+
+def test_beyond_the_count_bound_the_total_is_a_flagged_lower_bound(
+    database: Database, clock: SteppingClock
+) -> None:
+    service = RecordService(
+        database, org_code=TEST_ORG, clock=clock, search_count_bound=3, search_rank_window=2
+    )
+    ids = [service.create(mrk(f"Sách số {n}"), marc.Format.MRK).found.id for n in range(5)]
+    page = service.search(SearchForm(q="sach").query(), limit=10, totals=True)
+    assert page.total == 3
+    assert not page.total_exact
+    assert page.facets is not None
+    assert page.facets.status[0].count == 3
+    # Every match is still listed once: the ranked window, then the older ones.
+    assert sorted(item.id for item in page.items) == ids
+
+
+def test_relevance_pages_cover_every_match_once_while_records_are_added(
+    database: Database, clock: SteppingClock
+) -> None:
+    service = RecordService(
+        database, org_code=TEST_ORG, clock=clock, search_count_bound=100, search_rank_window=4
+    )
+
+    def add(title: str) -> int:
+        return service.create(mrk(title), marc.Format.MRK).found.id
+
+    ids = [add("Sách về thư viện" if n % 3 else "Thư viện") for n in range(11)]
+    query = SearchForm(q="thu vien").query()
+    seen: list[int] = []
+    after = None
+    added = None
+    while True:
+        page = service.search(query, limit=3, after=after)
+        seen.extend(item.id for item in page.items)
+        if added is None:
+            added = add("Thư viện mới")  # arrives between the first and the second page
+        if page.next_key is None:
+            break
+        after = page.next_key
+    assert sorted(seen) == sorted(ids)  # none twice, none lost; the newcomer is past the edge
+    first_four = sorted(ids, reverse=True)[:4]
+    assert set(seen[:4]) == set(first_four)  # the ranked window comes first
+
+
+def test_sorting_by_title_follows_vietnamese_alphabetical_order(
+    service: RecordService, make: Make
+) -> None:
+    for title in ("Đà Lạt", "Da cam", "Ăn uống", "An toàn", "Bò sữa", "Ân tình", "Ơn nghĩa", "Ô"):
+        make(title, note="chung")
+    make("The Ao dai", nonfiling=4, note="chung")  # files under "Ao dai"
+    # ă and â are letters of their own after a: every a-word files before the first ă-word.
+    expected = ["An toàn", "The Ao dai", "Ăn uống", "Ân tình", "Bò sữa", "Da cam", "Đà Lạt", "Ô"]
+    expected.append("Ơn nghĩa")
+    assert titles(service, q="chung", sort=Sort.TITLE) == expected
+    assert titles(service, q="chung", sort=Sort.TITLE_DESC) == expected[::-1]
+
+
+def test_sorting_by_year_puts_records_without_one_last(service: RecordService, make: Make) -> None:
+    undated = make("Sách A", year=None)
+    old = make("Sách B", year=1960)
+    new = make("Sách C", year=2020)
+    assert find(service, q="sach", sort=Sort.YEAR) == [old, new, undated]
+    assert find(service, q="sach", sort=Sort.YEAR_DESC) == [new, old, undated]
+
+
+def test_sorted_pages_follow_the_cursor(service: RecordService, make: Make) -> None:
+    ids = [make(f"Sách {n}", year=2000 + n % 3) for n in range(7)]
+    for sort in (Sort.YEAR, Sort.YEAR_DESC, Sort.TITLE, Sort.UPDATED_DESC, Sort.RELEVANCE):
+        seen: list[int] = []
+        after = None
+        while True:
+            page = service.search(SearchForm(q="sach").query(), sort=sort, limit=2, after=after)
+            seen.extend(item.id for item in page.items)
+            if page.next_key is None:
+                break
+            after = page.next_key
+        assert sorted(seen) == ids, sort
+
+
+def test_a_cursor_of_another_sort_or_forged_is_refused(service: RecordService, make: Make) -> None:
+    for n in range(3):
+        make(f"Sách {n}")
+    query = SearchForm(q="sach").query()
+    page = service.search(query, sort=Sort.YEAR, limit=1)
+    assert page.next_key is not None
+    with pytest.raises(InvalidCursor):
+        service.search(query, sort=Sort.TITLE, limit=1, after=page.next_key)
+    for forged in (
+        {"s": "year", "k": "x", "i": 1},
+        {"s": "year", "k": 1, "i": 2**70},
+        {"s": "relevance", "e": 0, "r": [1, 2]},
+        {"s": "relevance", "e": "a"},
+        {"s": "title", "k": "zz", "i": 1},
+        {"s": "updated", "k": "2026-01-01", "i": 1},
+    ):
+        sort = Sort(forged["s"])
+        with pytest.raises(InvalidCursor):
+            service.search(query, sort=sort, limit=1, after=forged)
+
+
+def test_queries_with_nothing_to_find_are_refused(service: RecordService) -> None:
+    for q in ("--", "-sach", "NOT sach", "&&"):
+        with pytest.raises(EmptyQuery):
+            service.search(SearchForm(q=q).query(), limit=1)
+
+
+def test_the_index_follows_every_change_at_once(service: RecordService, make: Make) -> None:
+    record_id = make("Tiểu thuyết lịch sử")
+    assert find(service, q="tieu thuyet") == [record_id]
+    service.replace(record_id, mrk("Truyện cổ tích"), marc.Format.MRK, expected_versions=None)
+    assert find(service, q="tieu thuyet") == []
+    assert find(service, q="co tich") == [record_id]
+    service.delete(record_id, expected_versions=None)
+    assert find(service, q="co tich") == []
+    assert find(service, q="co tich", status=Status.DELETED) == [record_id]
+    assert find(service, q="co tich", status=Status.ANY) == [record_id]
+
+
+def test_reindex_rebuilds_a_lost_index(
+    service: RecordService, make: Make, database: Database
+) -> None:
+    ids = [make("Thơ mới"), make("Thơ Đường")]
+    with database.writer.begin() as session:
+        backend_for(database.dialect).clear(session)
+    assert find(service, q="tho") == []
+    assert service.index_needs_rebuild()
+    assert service.reindex(batch_size=1) == 2
+    assert sorted(find(service, q="tho")) == ids
+    assert not service.index_needs_rebuild()
+
+
+def test_export_streams_exactly_the_result(service: RecordService, make: Make) -> None:
+    wanted = [make(f"Ca dao {n}") for n in range(5)]
+    make("Tục ngữ")
+    query = SearchForm(q="ca dao").query()
+    data = b"".join(service.export(query, marc.Format.MRC, batch_size=2))
+    exported = [p.record for p in marc.read(io.BytesIO(data), marc.Format.MRC)]
+    assert [int(r["001"].data) for r in exported] == wanted
+    xml = b"".join(service.export(query, marc.Format.MARCXML, batch_size=2))
+    assert xml.count(b"<record") == 5
+    with pytest.raises(EmptyQuery):
+        service.export(SearchForm(q="-x").query(), marc.Format.MRC)
+
+
+def test_a_listing_without_words_is_in_order_of_update(service: RecordService, make: Make) -> None:
+    ids = [make("Một"), make("Hai"), make("Ba")]
+    assert find(service) == ids
+    assert find(service, sort=Sort.UPDATED_DESC) == ids[::-1]
+    page = service.search(SearchQuery(), limit=2, sort=Sort.RELEVANCE)
+    assert [item.id for item in page.items] == ids[:2]
