@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from app import marc
@@ -82,3 +83,44 @@ def test_show_a_missing_record_exits_1(catalog_env: str) -> None:
 def test_import_of_a_missing_file_is_a_usage_error(catalog_env: str) -> None:
     result = runner.invoke(app, ["import", "/nonexistent/file.mrc"])
     assert result.exit_code == 2
+
+
+def test_export_a_search_and_rebuild_the_index(catalog_env: str, tmp_path: Path) -> None:
+    samples = Path(__file__).resolve().parents[1] / "sample_records" / "vietnamese-made-here.mrk"
+    runner.invoke(app, ["db", "upgrade"])
+    assert runner.invoke(app, ["import", str(samples)]).exit_code == 0
+
+    out = tmp_path / "kieu.mrk"
+    exported = runner.invoke(
+        app, ["export", "--q", "kim van kieu", "--format", "mrk", "--output", str(out)]
+    )
+    assert exported.exit_code == 0, exported.output
+    assert out.read_text(encoding="utf-8").count("=LDR  ") == 2
+    assert "2/2" in exported.output  # the progress bar knew the total
+
+    refused = runner.invoke(app, ["export", "--q", '"kim van'])
+    assert refused.exit_code == 2
+    assert "unclosed" in refused.output
+
+    rebuilt = runner.invoke(app, ["search", "reindex"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "19 records indexed" in rebuilt.output
+    again = runner.invoke(app, ["export", "--q", "kim van kieu", "--format", "json"])
+    assert again.stdout.count('"leader"') == 2
+
+
+def test_upgrade_builds_a_missing_index(catalog_env: str) -> None:
+    samples = Path(__file__).resolve().parents[1] / "sample_records" / "vietnamese-made-here.mrk"
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["import", str(samples)])
+    engine = create_engine(catalog_env)
+    with engine.begin() as connection:  # as after the migration that created the index
+        connection.execute(text("DELETE FROM record_search"))
+    engine.dispose()
+
+    upgraded = runner.invoke(app, ["db", "upgrade"])
+
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "building it" in upgraded.output
+    found = runner.invoke(app, ["export", "--q", "so do", "--format", "json"])
+    assert found.stdout.count('"leader"') == 1

@@ -293,7 +293,7 @@ def export_records(
     return StreamingResponse(
         chunks,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="records{fmt.extension}"'},
+        headers={"Content-Disposition": f'attachment; filename="records.{fmt.extension}"'},
     )
 
 
