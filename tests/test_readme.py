@@ -5,6 +5,7 @@ import shlex
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,6 +42,7 @@ def request_of(
     argv: list[str], workdir: Path
 ) -> tuple[str, str, dict[str, str], bytes | None, str | None]:
     method, url, headers, body, output = "GET", "", {}, None, None
+    query: list[tuple[str, str]] = []  # -G: --data-urlencode goes to the query string
     args = iter(argv[1:])
     for arg in args:
         if arg in ("-X", "--request"):
@@ -54,13 +56,19 @@ def request_of(
             source = workdir / path if (workdir / path).exists() else ROOT / path
             body = source.read_bytes() if value.startswith("@") else value.encode()
             method = "POST" if method == "GET" else method
+        elif arg == "--data-urlencode":
+            name, _, value = next(args).partition("=")
+            query.append((name, value))
         elif arg in ("-o", "--output"):
             output = next(args)
         elif arg.startswith("http"):
             url = arg
-        elif arg.startswith("-") and arg not in ("-s", "-i", "-f", "-S", "-sS", "-si", "-L"):
+        elif arg.startswith("-") and arg not in ("-s", "-i", "-f", "-S", "-sS", "-si", "-L", "-sG"):
             pytest.fail(f"the README uses a curl option this test does not know: {arg}")
-    return method, url.removeprefix("http://localhost:8000"), headers, body, output
+    path = url.removeprefix("http://localhost:8000")
+    if query:
+        path += ("&" if "?" in path else "?") + urlencode(query)
+    return method, path, headers, body, output
 
 
 def test_readme_curl_examples_run_against_a_fresh_catalogue(

@@ -1,32 +1,12 @@
 """Queries over stored records, their identifiers and their versions. Never commits."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, false, func, insert, or_, select, text
+from sqlalchemy import delete, exists, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.db.models import RecordIdentifier, RecordVersion, StoredRecord
-
-
-@dataclass(frozen=True, slots=True)
-class PageKey:
-    """Sort keys of the last row of a page: the next page starts after them."""
-
-    updated_at: datetime
-    id: int
-
-
-@dataclass(frozen=True, slots=True)
-class IdentifierMatch:
-    """Records whose identifiers include any of these (scheme, value) pairs, or these ids.
-
-    A page query takes several: a record must satisfy each of them."""
-
-    pairs: tuple[tuple[str, str], ...] = ()
-    ids: tuple[int, ...] = ()
 
 
 class RecordRepository:
@@ -130,49 +110,3 @@ class RecordRepository:
     def has_any(self) -> bool:
         """Whether the catalogue has ever held a record (tombstones count)."""
         return bool(self._session.scalar(select(exists().select_from(StoredRecord))))
-
-    def page(
-        self,
-        *,
-        matches: Sequence[IdentifierMatch],
-        updated_since: datetime | None,
-        include_deleted: bool,
-        after: PageKey | None,
-        limit: int,
-    ) -> Sequence[StoredRecord]:
-        """Rows in (updated_at, id) order after the given key: a keyset page, never OFFSET."""
-        query = select(StoredRecord)
-        for match in matches:
-            conditions = []
-            if match.pairs:
-                conditions.append(
-                    StoredRecord.id.in_(
-                        select(RecordIdentifier.record_id).where(
-                            or_(
-                                *(
-                                    and_(
-                                        RecordIdentifier.scheme == scheme,
-                                        RecordIdentifier.value == value,
-                                    )
-                                    for scheme, value in match.pairs
-                                )
-                            )
-                        )
-                    )
-                )
-            if match.ids:
-                conditions.append(StoredRecord.id.in_(match.ids))
-            query = query.where(or_(*conditions)) if conditions else query.where(false())
-        if updated_since is not None:
-            query = query.where(StoredRecord.updated_at >= updated_since)
-        if not include_deleted:
-            query = query.where(StoredRecord.deleted_at.is_(None))
-        if after is not None:
-            query = query.where(
-                or_(
-                    StoredRecord.updated_at > after.updated_at,
-                    and_(StoredRecord.updated_at == after.updated_at, StoredRecord.id > after.id),
-                )
-            )
-        query = query.order_by(StoredRecord.updated_at, StoredRecord.id).limit(limit)
-        return self._session.scalars(query).all()
