@@ -30,7 +30,7 @@ class SearchDocument:
     exact: str
 
     def part(self, name: str) -> str:
-        """The tokens of one part by name (one of PARTS)."""
+        """The tokens of one part by name (one of PARTS, or "exact")."""
         text: str = getattr(self, name)
         return text
 

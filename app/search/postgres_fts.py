@@ -160,9 +160,4 @@ class PostgresFts:
         rows = session.execute(
             select(record_search.c.id, *columns).where(record_search.c.id.in_(ids))
         )
-        return [
-            SearchDocument(
-                record_id=row.id, **{name: getattr(row, name) for name in (*PARTS, "exact")}
-            )
-            for row in rows
-        ]
+        return [SearchDocument(*row) for row in rows.all()]

@@ -29,22 +29,17 @@ _FIELD_PART = {
 
 @dataclass(frozen=True, slots=True)
 class _Wanted:
-    tokens: tuple[str, ...]
-    exact: tuple[str, ...] | None  # None when typed without diacritics: nothing to prefer
-    part: str | None
-    prefix: bool
+    needle: str
+    exact: str | None  # None when typed without diacritics: nothing to prefer
+    parts: tuple[tuple[str, int], ...]  # where to look, best first, with the weight of each
 
 
-def _contains(haystack: list[str], tokens: tuple[str, ...], prefix: bool) -> bool:
-    last = len(tokens) - 1
-    for start in range(len(haystack) - last):
-        for offset, token in enumerate(tokens):
-            found = haystack[start + offset]
-            if not (found == token or (prefix and offset == last and found.startswith(token))):
-                break
-        else:
-            return True
-    return False
+def _needle(tokens: tuple[str, ...], prefix: bool) -> str:
+    """What to look for in " "-padded token text: the tokens on token boundaries.
+
+    " a b " finds the phrase "a b" as whole tokens; " a b" (no closing space) lets the last
+    token run on, which is right truncation."""
+    return " " + " ".join(tokens) + ("" if prefix else " ")
 
 
 class Ranker:
@@ -52,38 +47,42 @@ class Ranker:
 
     def __init__(self, expr: Expr) -> None:
         self._wanted: list[_Wanted] = []
+        words: list[str] = []
         for text in positive_texts(expr):
             tokens = tuple(tokens_of(text))
             exact = tuple(exact_tokens_of(text))
+            words.extend(tokens)
             self._wanted.append(
                 _Wanted(
-                    tokens=tokens,
-                    exact=exact if exact != tokens and len(exact) == len(tokens) else None,
-                    part=_FIELD_PART[text.field] if text.field else None,
-                    prefix=text.prefix,
+                    needle=_needle(tokens, text.prefix),
+                    exact=_needle(exact, text.prefix)
+                    if exact != tokens and len(exact) == len(tokens)
+                    else None,
+                    parts=(*PART_WEIGHTS, ("notes", NOTES_WEIGHT))
+                    if text.field is None
+                    else ((_FIELD_PART[text.field], _WEIGHT_OF[_FIELD_PART[text.field]]),),
                 )
             )
-        words = [token for wanted in self._wanted for token in wanted.tokens]
-        self._whole = tuple(words) if len(self._wanted) > 1 else None
+        self._whole = _needle(tuple(words), False) if len(self._wanted) > 1 else None
 
     def score(self, document: SearchDocument) -> tuple[int, int]:
         """(exact forms found, weight of where the words are found)."""
-        parts = {name: document.part(name).split(" ") for name, _ in PART_WEIGHTS}
-        parts["notes"] = document.notes.split(" ")
-        exact_text = document.exact.split(" ")
+        padded: dict[str, str] = {}
+
+        def part(name: str) -> str:
+            if name not in padded:
+                padded[name] = f" {document.part(name)} "
+            return padded[name]
+
         exact = 0
         weight = 0
         for wanted in self._wanted:
-            if wanted.exact is not None and _contains(exact_text, wanted.exact, wanted.prefix):
+            if wanted.exact is not None and wanted.exact in part("exact"):
                 exact += 1
-            if wanted.part is None:
-                candidates = [*PART_WEIGHTS, ("notes", NOTES_WEIGHT)]
-            else:
-                candidates = [(wanted.part, _WEIGHT_OF[wanted.part])]
-            for name, part_weight in candidates:
-                if _contains(parts[name], wanted.tokens, wanted.prefix):
+            for name, part_weight in wanted.parts:
+                if wanted.needle in part(name):
                     weight += part_weight
                     break
-        if self._whole is not None and _contains(parts["title"], self._whole, False):
+        if self._whole is not None and self._whole in part("title"):
             weight += WHOLE_TITLE_BONUS
         return exact, weight

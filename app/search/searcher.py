@@ -223,22 +223,19 @@ class Searcher:
             StoredRecord.language,
             StoredRecord.material,
             StoredRecord.year,
-            StoredRecord.deleted_at,
+            StoredRecord.deleted_at.is_(None),
         )
         statement = statement.order_by(id_column.desc()).limit(self._count_bound + 1)
         return list(session.execute(statement).all())
 
     @staticmethod
     def _facets(rows: Sequence[Any]) -> Facets:
+        _, languages, materials, years, active = zip(*rows, strict=True) if rows else ([],) * 5
         return Facets(
-            language=_facet(Counter(row.language for row in rows if row.language)),
-            type=_facet(Counter(row.material for row in rows)),
-            decade=_facet(
-                Counter(f"{row.year // 10 * 10}" for row in rows if row.year is not None)
-            ),
-            status=_facet(
-                Counter("active" if row.deleted_at is None else "deleted" for row in rows)
-            ),
+            language=_facet(Counter(language for language in languages if language)),
+            type=_facet(Counter(materials)),
+            decade=_facet(Counter(f"{year // 10 * 10}" for year in years if year is not None)),
+            status=_facet(Counter("active" if live else "deleted" for live in active)),
         )
 
     def _ids(

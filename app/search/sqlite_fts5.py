@@ -95,9 +95,4 @@ class SqliteFts5:
 
     def documents(self, session: Session, ids: Sequence[int]) -> list[SearchDocument]:
         rows = session.execute(select(record_search).where(record_search.c.id.in_(ids)))
-        return [
-            SearchDocument(
-                record_id=row.id, **{name: getattr(row, name) for name in (*PARTS, "exact")}
-            )
-            for row in rows
-        ]
+        return [SearchDocument(*row) for row in rows.all()]
