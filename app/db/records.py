@@ -25,6 +25,18 @@ class RecordRepository:
         rows = self._session.scalars(select(StoredRecord).where(StoredRecord.id.in_(ids)))
         return {row.id: row for row in rows}
 
+    def stored_forms(self, ids: Sequence[int], *, iso: bool) -> dict[int, bytes | str | None]:
+        """The stored ISO 2709 (None when too long) or MARC-in-JSON of these ids, by id.
+
+        Reads that one column, not the row: exports stream it as it is."""
+        if not ids:
+            return {}
+        column = StoredRecord.marc if iso else StoredRecord.marc_json
+        rows = self._session.execute(
+            select(StoredRecord.id, column).where(StoredRecord.id.in_(ids))
+        ).all()
+        return {row[0]: row[1] for row in rows}
+
     def batch_after(self, after_id: int, limit: int) -> Sequence[StoredRecord]:
         """Up to `limit` rows with ids above `after_id`, in id order (tombstones included)."""
         return self._session.scalars(

@@ -493,35 +493,41 @@ class RecordService:
         stored, without decoding. A record too long for ISO 2709 is left out of a .mrc export,
         and logged. Raises EmptyQuery before the first byte for a query with nothing in it."""
         self._searcher.validate(query)
-        rows = self._exported_rows(query, batch_size, on_record)
         if fmt is marc.Format.MRC:
-            return self._export_stored(rows)
-        return marc.write_collection((_record_from_json(row.marc_json) for row in rows), fmt)
+            return self._export_stored(self._exported(query, batch_size, on_record, iso=True))
+        texts = self._exported(query, batch_size, on_record, iso=False)
+        return marc.write_collection((_record_from_json(str(text)) for _, text in texts), fmt)
 
-    def _exported_rows(
-        self, query: SearchQuery, batch_size: int, on_record: Callable[[], None] | None
-    ) -> Iterator[StoredRecord]:
+    def _exported(
+        self,
+        query: SearchQuery,
+        batch_size: int,
+        on_record: Callable[[], None] | None,
+        *,
+        iso: bool,
+    ) -> Iterator[tuple[int, bytes | str | None]]:
+        """(id, stored ISO 2709 or MARC-in-JSON) of every match, one batch per transaction."""
         after = 0
         while True:
             with self._db.reader() as session:
                 ids = self._searcher.ids_after(session, query, after_id=after, limit=batch_size)
-                rows = RecordRepository(session).get_many(ids)
+                stored = RecordRepository(session).stored_forms(ids, iso=iso)
             for record_id in ids:
-                if record_id in rows:
+                if record_id in stored:
                     if on_record is not None:
                         on_record()
-                    yield rows[record_id]
+                    yield record_id, stored[record_id]
             if len(ids) < batch_size:
                 return
             after = ids[-1]
 
     @staticmethod
-    def _export_stored(rows: Iterator[StoredRecord]) -> Iterator[bytes]:
-        for row in rows:
-            if row.marc is None:
-                logger.warning("record too long for .mrc, left out", extra={"record_id": row.id})
+    def _export_stored(rows: Iterator[tuple[int, bytes | str | None]]) -> Iterator[bytes]:
+        for record_id, data in rows:
+            if not isinstance(data, bytes):
+                logger.warning("record too long for .mrc, left out", extra={"record_id": record_id})
                 continue
-            yield row.marc
+            yield data
 
     def reindex(
         self, *, batch_size: int = 1000, on_progress: Callable[[int], None] | None = None
