@@ -8,7 +8,7 @@ from app.marc.diff import FieldChange, diff
 from app.marc.fold import fold
 from app.marc.formats import Format
 from app.marc.identity import assign_identity, mark_deleted, stamp
-from app.marc.marcjson import to_json
+from app.marc.marcjson import from_stored_json, to_json
 from app.marc.mnemonic import to_mnemonic_line
 from app.marc.normalize import normalize
 from app.marc.parsed import ParsedRecord
@@ -48,6 +48,7 @@ __all__ = [
     "diff",
     "filing_title",
     "fold",
+    "from_stored_json",
     "mark_deleted",
     "material",
     "normalize",

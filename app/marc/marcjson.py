@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from app.marc.parsed import Decoded
-from app.marc.problems import MarcProblem, error, warning
+from app.marc.problems import MarcProblem, UnreadableRecord, error, warning
 from app.marc.records import (
     DEFAULT_LEADER,
     Field,
@@ -84,6 +84,17 @@ def from_json(value: object) -> Decoded | MarcProblem:
                 return field
             fields.append(field)
     return Decoded(new_record(leader, fields), None, tuple(warnings))
+
+
+def from_stored_json(text: str) -> Record:
+    """Rebuild a record this service stored as MARC-in-JSON (already normalised), quickly.
+
+    Skips the streaming reader and normalisation that untrusted input goes through, so the
+    leader's lengths stay as stored; raises UnreadableRecord if the text is not MARC-in-JSON."""
+    decoded = from_json(json.loads(text))
+    if isinstance(decoded, MarcProblem):
+        raise UnreadableRecord(decoded)
+    return decoded.record
 
 
 def _field(tag: str, content: object, warnings: list[MarcProblem]) -> Field | MarcProblem:

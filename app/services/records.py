@@ -371,7 +371,7 @@ class RecordService:
         return row
 
     def _found(self, row: StoredRecord, record: marc.Record | None = None) -> FoundRecord:
-        """The row as plain data; `record` spares decoding what the caller just wrote."""
+        """The row as plain data; `record` spares decoding the stored JSON once more."""
         record = record if record is not None else _record_from_json(row.marc_json)
         return FoundRecord(
             id=row.id,
@@ -468,7 +468,12 @@ class RecordService:
                 session, query, sort=sort, after=after, limit=limit, totals=totals
             )
             rows = RecordRepository(session).get_many(hits.ids)
-            items = tuple(self._found(rows[i]) for i in hits.ids if i in rows)
+            # A hit shows its summary; the stored JSON is trusted, so it skips re-reading.
+            items = tuple(
+                self._found(rows[i], marc.from_stored_json(rows[i].marc_json))
+                for i in hits.ids
+                if i in rows
+            )
         return RecordPage(
             items=items,
             next_key=hits.next_key,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from app import marc
 
 if TYPE_CHECKING:
@@ -116,3 +118,13 @@ def test_a_json_collection_is_one_array() -> None:
     assert [marc.to_json(r) for r in records] == parsed
     assert b"".join(marc.write_collection([], marc.Format.JSON)) == b"[\n]\n"
     assert json.loads(b"".join(marc.write_collection([], marc.Format.JSON))) == []
+
+
+def test_stored_json_is_read_back_as_written(corpus: Corpus) -> None:
+    records = corpus.records("json/folio/ChalmersFOLIOExamples.json")
+    assert len(records) >= 3
+    for record in records:
+        stored = json.dumps(marc.to_json(record), ensure_ascii=False)
+        assert marc.to_json(marc.from_stored_json(stored)) == marc.to_json(record)
+    with pytest.raises(marc.UnreadableRecord):
+        marc.from_stored_json('["not", "a", "record"]')
