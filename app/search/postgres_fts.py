@@ -55,6 +55,18 @@ record_search = Table(
     ),
     Column("doc", TSVECTOR, nullable=False),
     Column("publisher_v", TSVECTOR, nullable=False),
+)
+# The words ranking reads, apart: a matching scan then reads narrow rows.
+record_search_text = Table(
+    f"{TABLE}_text",
+    _metadata,
+    Column(
+        "record_id",
+        BigInteger,
+        ForeignKey("record.id", ondelete="CASCADE"),
+        key="id",
+        primary_key=True,
+    ),
     *(Column(name, Text, nullable=False) for name in (*PARTS, "exact")),
 )
 
@@ -121,33 +133,37 @@ class PostgresFts:
     def store(self, session: Session, documents: Sequence[SearchDocument]) -> None:
         if not documents:
             return
-        rows = [
+        vectors = [
             {
                 "id": d.record_id,
                 "doc": tsvector_literal(
                     [(d.part(name), _WEIGHTS.get(name, "D")) for name in PARTS]
                 ),
                 "publisher_v": tsvector_literal([(d.publisher, "D")]),
-                **{name: d.part(name) for name in PARTS},
-                "exact": d.exact,
             }
             for d in documents
         ]
-        statement = insert(record_search)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[record_search.c.id],
-                set_={
-                    column.name: statement.excluded[column.name]
-                    for column in record_search.columns
-                    if column.key != "id"
-                },
-            ),
-            rows,
-        )
+        texts = [
+            {"id": d.record_id, **{name: d.part(name) for name in (*PARTS, "exact")}}
+            for d in documents
+        ]
+        for table, rows in ((record_search, vectors), (record_search_text, texts)):
+            statement = insert(table)
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[table.c.id],
+                    set_={
+                        column.name: statement.excluded[column.name]
+                        for column in table.columns
+                        if column.key != "id"
+                    },
+                ),
+                rows,
+            )
 
     def clear(self, session: Session) -> None:
         session.execute(delete(record_search))
+        session.execute(delete(record_search_text))
 
     def count(self, session: Session) -> int:
         return session.scalar(select(func.count()).select_from(record_search)) or 0
@@ -156,8 +172,5 @@ class PostgresFts:
         return select(record_search.c.id.label("id")).where(_condition(expr))
 
     def documents(self, session: Session, ids: Sequence[int]) -> list[SearchDocument]:
-        columns = [record_search.c[name] for name in (*PARTS, "exact")]
-        rows = session.execute(
-            select(record_search.c.id, *columns).where(record_search.c.id.in_(ids))
-        )
+        rows = session.execute(select(record_search_text).where(record_search_text.c.id.in_(ids)))
         return [SearchDocument(*row) for row in rows.all()]

@@ -44,12 +44,13 @@ def upgrade() -> None:
             "tokenize = 'ascii', detail = full)"
         )
         return
+    # Matching reads record_search row by row for common words (newest first, until enough are
+    # found), so it holds only the tsvectors; the words ranking needs are in record_search_text.
     op.create_table(
         "record_search",
         sa.Column("record_id", sa.BigInteger(), nullable=False),
         sa.Column("doc", postgresql.TSVECTOR(), nullable=False),
         sa.Column("publisher_v", postgresql.TSVECTOR(), nullable=False),
-        *(sa.Column(name, sa.Text(), nullable=False) for name in PARTS),
         sa.ForeignKeyConstraint(
             ["record_id"],
             ["record.id"],
@@ -57,6 +58,18 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("record_id", name=op.f("pk_record_search")),
+    )
+    op.create_table(
+        "record_search_text",
+        sa.Column("record_id", sa.BigInteger(), nullable=False),
+        *(sa.Column(name, sa.Text(), nullable=False) for name in PARTS),
+        sa.ForeignKeyConstraint(
+            ["record_id"],
+            ["record.id"],
+            name=op.f("fk_record_search_text_record_id_record"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_record_search_text")),
     )
     op.create_index("ix_record_search_doc", "record_search", ["doc"], postgresql_using="gin")
     op.create_index(
@@ -66,6 +79,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP TABLE record_search")
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP TABLE record_search_text")
     with op.batch_alter_table("record") as batch:
         batch.drop_index(batch.f("ix_record_title_key"))
         batch.drop_index(batch.f("ix_record_material"))
