@@ -12,12 +12,9 @@ ISBNs, no 001), then on a fresh database of the chosen engine measures:
 """
 
 import argparse
-import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,17 +25,12 @@ from pathlib import Path
 
 import httpx2 as httpx
 import psycopg
+from common import corpus_records, percentile, run_catalog, served
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from app import marc
 
-from app import marc  # noqa: E402
+from postgres_server import find_pg_ctl, running_server
 
-from postgres_server import find_pg_ctl, running_server  # noqa: E402
-
-CORPUS = ROOT.parent / "shared" / "corpus"
-CATALOG = str(ROOT / ".venv" / "bin" / "catalog")
 WORDS = [
     "thư viện",
     "Việt Nam",
@@ -56,19 +48,6 @@ WORDS = [
     "đời sống",
     "kinh tế",
 ]
-
-
-def corpus_records() -> list[marc.Record]:
-    records = []
-    for path in sorted((CORPUS / "iso2709").rglob("*")):
-        if path.is_file():
-            with path.open("rb") as source:
-                records.extend(
-                    item.record
-                    for item in marc.read(source, marc.Format.MRC)
-                    if isinstance(item, marc.ParsedRecord) and item.record.get("245")
-                )
-    return records
 
 
 def isbn13(n: int) -> str:
@@ -114,12 +93,6 @@ def generate(path: Path, count: int) -> list[bytes]:
     return payloads
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def databases(engine: str, workdir: Path) -> Iterator[Iterator[str]]:
     """Yield a source of fresh, empty database URLs of one engine."""
@@ -146,40 +119,6 @@ def databases(engine: str, workdir: Path) -> Iterator[Iterator[str]]:
         yield fresh()
 
 
-def run(args: list[str], url: str) -> None:
-    env = {**os.environ, "CATALOG_DATABASE_URL": url, "CATALOG_LOG_LEVEL": "WARNING"}
-    subprocess.run([CATALOG, *args], env=env, check=True, stderr=subprocess.DEVNULL)
-
-
-@contextmanager
-def server(url: str, workers: int) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "CATALOG_DATABASE_URL": url, "CATALOG_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [CATALOG, "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stderr=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
@@ -200,15 +139,15 @@ def main() -> None:
         )
         with databases(options.engine, workdir) as fresh:
             url = next(fresh)
-            run(["db", "upgrade"], url)
+            run_catalog(["db", "upgrade"], url)
             started = time.perf_counter()
-            run(["import", str(source)], url)
+            run_catalog(["import", str(source)], url)
             elapsed = time.perf_counter() - started
             print(f"catalog import: {len(payloads) / elapsed:,.0f} records/s ({elapsed:.1f} s)")
 
             url = next(fresh)
-            run(["db", "upgrade"], url)
-            with server(url, options.workers) as base:
+            run_catalog(["db", "upgrade"], url)
+            with served(url, options.workers) as base:
 
                 def post(batch: list[bytes]) -> None:
                     with httpx.Client(base_url=base, timeout=60) as client:
