@@ -284,7 +284,9 @@ class Searcher:
                 tail_from = _int(after["t"])
                 window = []
             else:
-                last_rank = [_int(value, low=-MAX_KEY, high=0) for value in after["r"]]
+                last_rank = [
+                    _int(value, low=-MAX_KEY, high=0) for value in after.get("r", None) or ()
+                ]
                 if len(last_rank) != 3:
                     raise ValueError("rank key")
                 window = self._ids(session, prepared, at_least=edge)

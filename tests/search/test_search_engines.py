@@ -310,6 +310,7 @@ def test_a_cursor_of_another_sort_or_forged_is_refused(service: RecordService, m
         {"s": "year", "k": 1, "i": 2**70},
         {"s": "relevance", "e": 0, "r": [1, 2]},
         {"s": "relevance", "e": "a"},
+        {"s": "relevance", "e": 0},
         {"s": "title", "k": "zz", "i": 1},
         {"s": "updated", "k": "2026-01-01", "i": 1},
     ):
