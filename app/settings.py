@@ -44,9 +44,10 @@ class Settings(BaseSettings):
         description="Matches counted exactly (total, facets); beyond, the total is a lower bound.",
     )
     search_rank_window: int = Field(
-        2_000,
+        1_000,
         ge=20,
-        description="Newest matches ranked by relevance; older ones follow them, newest first.",
+        description="Matches ranked by relevance: this many of the newest with the words in "
+        "their title, and as many of the newest of any kind; the others follow, newest first.",
     )
     public_base_url: str = Field(
         "",

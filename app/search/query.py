@@ -110,3 +110,15 @@ def has_positive(expr: Expr) -> bool:
     if isinstance(expr, And):
         return any(has_positive(item) for item in expr.items)
     return all(has_positive(item) for item in expr.items)
+
+
+def in_titles(expr: Expr) -> Expr:
+    """The expression with every word that may be anywhere looked for in titles only.
+
+    Exclusions stay as they are: a word excluded is excluded from the whole record."""
+    if isinstance(expr, Text):
+        return expr if expr.field is not None else Text(expr.words, SearchField.TITLE, expr.prefix)
+    if isinstance(expr, Not):
+        return expr
+    items = tuple(in_titles(item) for item in expr.items)
+    return And(items) if isinstance(expr, And) else Or(items)

@@ -2,9 +2,10 @@
 
 At a million records a common word matches a fifth of the catalogue; nothing here touches all
 of those. Totals and facets are exact up to `count_bound` matches (the newest ones) and flagged
-beyond; relevance ranks the newest `rank_window` matches exactly (ranking.py), and the older
-ones follow, newest first. Cursors carry the window's lower edge, so paging stays stable while
-records are added: a new record is never counted twice nor pushes another off a page.
+beyond. Relevance ranks a window exactly (ranking.py): the newest `rank_window` matches with
+the words in their title, where the best hits are, and the newest `rank_window` matches of any
+kind; the other matches follow, newest first. Cursors carry the window's lower edges, so paging
+stays stable while records are added: no record is listed twice or skipped.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from app.db.models import MAX_KEY, StoredRecord
 from app.search.backend import SearchBackend
 from app.search.filters import conditions
-from app.search.query import Expr, SearchQuery, has_positive
+from app.search.query import Expr, SearchQuery, has_positive, in_titles
 from app.search.ranking import Ranker
 from app.search.words import prune
 
 COUNT_BOUND = 10_000
-RANK_WINDOW = 2_000
+RANK_WINDOW = 1_000
 FACET_VALUES = 20
 # Records with no year or title sort after the others, whichever the direction.
 _NO_YEAR_ASC = 1_000_000
@@ -258,6 +259,21 @@ class Searcher:
             statement = statement.limit(limit)
         return [row[0] for row in session.execute(statement)]
 
+    def _window_part(
+        self, session: Session, prepared: _Prepared, edge: int | None
+    ) -> tuple[list[int], int]:
+        """Matches of one part of the window, newest first, and the part's lower edge.
+
+        On a first page (edge None) the part is the newest `rank_window` matches, and the edge
+        is the last of them (0 when that is every match); later pages take back every match at
+        or above the edge, newcomers included."""
+        if edge is not None:
+            return self._ids(session, prepared, at_least=edge), edge
+        found = self._ids(session, prepared, limit=self._rank_window + 1)
+        if len(found) <= self._rank_window:
+            return found, 0
+        return found[: self._rank_window], found[self._rank_window - 1]
+
     def _ranked(
         self,
         session: Session,
@@ -266,56 +282,79 @@ class Searcher:
         limit: int,
         counted: list[Any] | None,
     ) -> tuple[tuple[int, ...], dict[str, Any] | None]:
+        """Rank the window, then list the rest newest first.
+
+        The window is the newest matches with the words in their title (where the best hits
+        are) and the newest matches of any kind; both parts are bounded by rank_window."""
         assert prepared.expr is not None
-        if after is None:
-            if counted is not None:
-                window = [row[0] for row in counted[: self._rank_window + 1]]
-            else:
-                window = self._ids(session, prepared, limit=self._rank_window + 1)
-            edge = window[self._rank_window - 1] if len(window) > self._rank_window else 0
-            window = window[: self._rank_window]
-            last_rank: list[int] | None = None
-            tail_from: int | None = None
+        in_title = in_titles(prepared.expr)
+        titled = _Prepared(in_title, prepared.where) if in_title != prepared.expr else None
+        title_edge = None if after is None else _int(after.get("te"))
+        edge = None if after is None else _int(after.get("e"))
+        if after is None and counted is not None:
+            newest = [row[0] for row in counted[: self._rank_window + 1]]
+            edge = newest[self._rank_window - 1] if len(newest) > self._rank_window else 0
+            window = newest[: self._rank_window]
         else:
-            edge = _int(after.get("e"))
+            window, edge = self._window_part(session, prepared, edge)
+        title_window: list[int] = []
+        if titled is not None:
+            title_window, title_edge = self._window_part(session, titled, title_edge)
+        title_edge = title_edge or 0
+        ranked_ids = set(window) | set(title_window)
+        tail_from = None if after is None or "t" not in after else _int(after["t"])
+        page: list[tuple[int, list[int] | None]] = []
+        if tail_from is None:
             last_rank = None
-            tail_from = None
-            if "t" in after:
-                tail_from = _int(after["t"])
-                window = []
-            else:
-                last_rank = [
-                    _int(value, low=-MAX_KEY, high=0) for value in after.get("r", None) or ()
-                ]
+            if after is not None:
+                last_rank = [_int(v, low=-MAX_KEY, high=0) for v in after.get("r", None) or ()]
                 if len(last_rank) != 3:
                     raise ValueError("rank key")
-                window = self._ids(session, prepared, at_least=edge)
-        page: list[tuple[int, list[int] | None]] = []
-        if window:
             ranker = Ranker(prepared.expr)
             scores = {
                 document.record_id: ranker.score(document)
-                for document in self.backend.documents(session, window)
+                for document in self.backend.documents(session, sorted(ranked_ids))
             }
             keyed = sorted(
-                ([-scores.get(i, (0, 0))[0], -scores.get(i, (0, 0))[1], -i], i) for i in window
+                ([-scores.get(i, (0, 0))[0], -scores.get(i, (0, 0))[1], -i], i) for i in ranked_ids
             )
             if last_rank is not None:
                 keyed = [item for item in keyed if item[0] > last_rank]
             page = [(i, key) for key, i in keyed[: limit + 1]]
         if len(page) <= limit and edge > 0:
-            below = tail_from if tail_from is not None else edge
-            tail = self._ids(session, prepared, below=below, limit=limit + 1 - len(page))
-            page.extend((i, None) for i in tail)
+            page.extend(
+                (i, None)
+                for i in self._tail(
+                    session,
+                    prepared,
+                    below=tail_from if tail_from is not None else edge,
+                    skip=ranked_ids,
+                    count=limit + 1 - len(page),
+                )
+            )
         if len(page) <= limit:
             return tuple(i for i, _ in page), None
         last_id, last_key = page[limit - 1]
-        key: dict[str, Any] = {"e": edge}
+        key: dict[str, Any] = {"e": edge, "te": title_edge}
         if last_key is not None:
             key["r"] = last_key
         else:
             key["t"] = last_id
         return tuple(i for i, _ in page[:limit]), key
+
+    def _tail(
+        self, session: Session, prepared: _Prepared, *, below: int, skip: set[int], count: int
+    ) -> list[int]:
+        """Up to `count` matches below an id, newest first, leaving out those already ranked."""
+        found: list[int] = []
+        while len(found) < count:
+            wanted = count - len(found)
+            batch = self._ids(session, prepared, below=below, limit=wanted)
+            found.extend(i for i in batch if i not in skip)
+            if len(batch) < wanted:
+                break
+            below = batch[-1]
+        return found
 
     def _sorted(
         self,

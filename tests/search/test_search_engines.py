@@ -369,3 +369,28 @@ def test_a_listing_without_words_is_in_order_of_update(service: RecordService, m
     assert find(service, sort=Sort.UPDATED_DESC) == ids[::-1]
     page = service.search(SearchQuery(), limit=2, sort=Sort.RELEVANCE)
     assert [item.id for item in page.items] == ids[:2]
+
+
+def test_an_old_title_match_outranks_newer_note_matches_beyond_the_window(
+    database: Database, clock: SteppingClock
+) -> None:
+    service = RecordService(
+        database, org_code=TEST_ORG, clock=clock, search_count_bound=100, search_rank_window=2
+    )
+
+    def add(title: str, note: str | None = None) -> int:
+        return service.create(mrk(title, note=note), marc.Format.MRK).found.id
+
+    in_title = add("Thư viện số")
+    in_notes = [add(f"Sách {n}", note="Dùng trong thư viện") for n in range(6)]
+    query = SearchForm(q="thu vien").query()
+    seen: list[int] = []
+    after = None
+    while True:
+        page = service.search(query, limit=2, after=after)
+        seen.extend(item.id for item in page.items)
+        if page.next_key is None:
+            break
+        after = page.next_key
+    assert seen[0] == in_title
+    assert sorted(seen) == sorted([in_title, *in_notes])
