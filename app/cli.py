@@ -234,11 +234,11 @@ def export(
         raise typer.Exit(EXIT_USAGE) from error
     with _service(settings) as service, _progress() as progress:
         try:
-            counted = service.search(query, limit=1, totals=True)
+            total, exact = service.count(query)
         except EmptyQuery as error:
             err.print(f"[red]{error}[/red]")
             raise typer.Exit(EXIT_USAGE) from error
-        task = progress.add_task("exporting", total=counted.total if counted.total_exact else None)
+        task = progress.add_task("exporting", total=total if exact else None)
         chunks = service.export(query, fmt, on_record=lambda: progress.advance(task))
         sink = output.open("wb") if output is not None else sys.stdout.buffer
         try:

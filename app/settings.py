@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,3 +54,9 @@ class Settings(BaseSettings):
         description="Base URL that links in responses start with, e.g. https://catalog.example.vn; "
         "empty: relative links.",
     )
+
+    @model_validator(mode="after")
+    def _window_within_bound(self) -> "Settings":
+        if self.search_rank_window > self.search_count_bound:
+            raise ValueError("CATALOG_SEARCH_RANK_WINDOW cannot exceed CATALOG_SEARCH_COUNT_BOUND")
+        return self

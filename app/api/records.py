@@ -241,7 +241,8 @@ def list_records(
 ) -> RecordList:
     """Find records: words and fields, filters, a sort order; one page at a time."""
     size = min(limit or settings.page_size, settings.max_page_size)
-    totals = facets if facets is not None else is_search(query)
+    # Counting costs up to count_bound rows: the first page of a search has it, or who asks.
+    totals = facets if facets is not None else is_search(query) and cursor is None
     page = _search_page(records, query, sort=sort, cursor=cursor, limit=size, totals=totals)
     base = _base(settings)
     next_link = None

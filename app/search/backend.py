@@ -23,12 +23,8 @@ class SearchBackend(Protocol):
         """Index these documents, replacing what was indexed for their records."""
         ...
 
-    def clear(self, session: Session) -> None:
-        """Remove every document (before a rebuild)."""
-        ...
-
-    def count(self, session: Session) -> int:
-        """How many records are indexed."""
+    def is_empty(self, session: Session) -> bool:
+        """Whether no record is indexed at all (a new or lost index)."""
         ...
 
     def matching(self, expr: Expr) -> Select[tuple[int]]:

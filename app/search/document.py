@@ -11,8 +11,10 @@ from app.search.text import exact_tokens, folded_tokens
 # Put between two fields so that a phrase never matches across them. A private-use character
 # is no letter or digit, so no query ever produces it.
 BOUNDARY = "\ue000"
-# A note of a megabyte would make an index row the engines refuse (PostgreSQL: 1 MB tsvector).
-MAX_TOKENS_PER_PART = 5_000
+# A note of a megabyte would make an index row the engines refuse (PostgreSQL: 1 MB tsvector),
+# and PostgreSQL counts positions only to 16,383: six parts of this many stay below it, so a
+# phrase matches alike on both engines.
+MAX_TOKENS_PER_PART = 2_500
 PARTS = ("title", "author", "subject", "series", "publisher", "notes")
 
 

@@ -10,6 +10,21 @@ from app import marc
 from app.search.parser import QuerySyntaxError, parse_keywords
 from app.search.query import And, Expr, Filters, SearchField, SearchQuery, Status
 
+_TEXT_FIELDS = (
+    "q",
+    "title",
+    "author",
+    "subject",
+    "publisher",
+    "isbn",
+    "issn",
+    "lccn",
+    "control_number",
+    "ddc",
+    "language",
+    "material",
+)
+
 
 class FormError(ValueError):
     """One parameter of a search is wrong; `position` is where in its text, when known."""
@@ -44,6 +59,10 @@ class SearchForm:
 
     def query(self) -> SearchQuery:
         """The query this form asks for. Raises FormError naming the parameter at fault."""
+        for name in _TEXT_FIELDS:
+            value = getattr(self, name)
+            if value is not None and any(ord(char) < 0x20 or char == "\x7f" for char in value):
+                raise FormError(name, "contains a control character")
         parts: list[Expr] = []
         for name, value, field in (
             ("q", self.q, None),

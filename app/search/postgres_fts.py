@@ -22,8 +22,6 @@ from sqlalchemy import (
     Text,
     and_,
     cast,
-    delete,
-    func,
     not_,
     or_,
     select,
@@ -161,12 +159,8 @@ class PostgresFts:
                 rows,
             )
 
-    def clear(self, session: Session) -> None:
-        session.execute(delete(record_search))
-        session.execute(delete(record_search_text))
-
-    def count(self, session: Session) -> int:
-        return session.scalar(select(func.count()).select_from(record_search)) or 0
+    def is_empty(self, session: Session) -> bool:
+        return session.scalar(select(record_search.c.id).limit(1)) is None
 
     def matching(self, expr: Expr) -> Select[tuple[int]]:
         return select(record_search.c.id.label("id")).where(_condition(expr))

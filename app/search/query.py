@@ -100,16 +100,20 @@ def positive_texts(expr: Expr) -> list[Text]:
 
 
 def has_positive(expr: Expr) -> bool:
-    """Whether a record can be found by the expression, i.e. it is not only exclusions.
+    """Whether the expression names what to find everywhere, not only what to leave out.
 
-    An Or needs every branch to be positive: "a OR -b" would match nearly every record."""
+    Every branch of an Or, every item of an And that is no exclusion, and what each exclusion
+    excludes must be positive, and an And needs at least one such item: "a OR -b" would match
+    nearly every record, and no full-text engine can look a record up by what it lacks."""
     if isinstance(expr, Text):
         return True
     if isinstance(expr, Not):
         return False
-    if isinstance(expr, And):
-        return any(has_positive(item) for item in expr.items)
-    return all(has_positive(item) for item in expr.items)
+    if isinstance(expr, Or):
+        return all(has_positive(item) for item in expr.items)
+    kept = [item for item in expr.items if not isinstance(item, Not)]
+    left_out = [item.item for item in expr.items if isinstance(item, Not)]
+    return bool(kept) and all(has_positive(item) for item in (*kept, *left_out))
 
 
 def in_titles(expr: Expr) -> Expr:

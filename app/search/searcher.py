@@ -87,6 +87,38 @@ class Hits:
 
 
 @dataclass(frozen=True, slots=True)
+class _RankCursor:
+    edge: int
+    title_edge: int
+    rank: list[int] | None  # the last ranked hit's key, or None in the tail
+    tail: int | None  # the last tail hit's id
+
+
+@dataclass(frozen=True, slots=True)
+class _SortCursor:
+    value: Any
+    id: int
+
+
+def _cursor(sort: Sort, after: dict[str, Any]) -> _RankCursor | _SortCursor:
+    """Read a cursor's keys, checked. Raises InvalidCursor when they are not ones we gave out."""
+    try:
+        if after.get("s") != sort.value:
+            raise ValueError("the cursor belongs to another sort order")
+        if sort is not Sort.RELEVANCE:
+            return _SortCursor(_key_in(sort, after.get("k")), _int(after.get("i")))
+        tail = _int(after["t"]) if "t" in after else None
+        rank = None
+        if tail is None:
+            rank = [_int(value, low=-MAX_KEY, high=0) for value in after.get("r") or ()]
+            if len(rank) != 3:
+                raise ValueError("no rank key")
+        return _RankCursor(_int(after.get("e")), _int(after.get("te")), rank, tail)
+    except (ValueError, TypeError, OverflowError) as error:
+        raise InvalidCursor(str(error)) from error
+
+
+@dataclass(frozen=True, slots=True)
 class _Prepared:
     expr: Expr | None
     where: list[ColumnElement[bool]]
@@ -146,6 +178,8 @@ class Searcher:
         count_bound: int = COUNT_BOUND,
         rank_window: int = RANK_WINDOW,
     ) -> None:
+        if rank_window > count_bound:
+            raise ValueError("the rank window cannot be larger than the count bound")
         self.backend = backend
         self._org_code = org_code
         self._count_bound = count_bound
@@ -195,8 +229,7 @@ class Searcher:
             sort = Sort.RELEVANCE if prepared.expr is not None else Sort.UPDATED
         if sort is Sort.RELEVANCE and prepared.expr is None:
             sort = Sort.UPDATED  # without words, relevance is the order of last update
-        if after is not None and after.get("s") != sort.value:
-            raise InvalidCursor("the cursor belongs to another sort order")
+        cursor = _cursor(sort, after) if after is not None else None
         counted: list[Any] | None = None
         total = None
         total_exact = True
@@ -206,14 +239,12 @@ class Searcher:
             total = min(len(counted), self._count_bound)
             total_exact = len(counted) <= self._count_bound
             facets = self._facets(counted[: self._count_bound])
-        try:
-            if sort is Sort.RELEVANCE and prepared.expr is not None:
-                ids, next_key = self._ranked(session, prepared, after, limit, counted)
-            else:
-                ids, next_key = self._sorted(session, prepared, sort, after, limit)
-        except (ValueError, TypeError, OverflowError) as error:
-            # Only a cursor's keys can fail here: dict lookups, int and time parsing.
-            raise InvalidCursor(str(error)) from error
+        if sort is Sort.RELEVANCE:
+            assert cursor is None or isinstance(cursor, _RankCursor)
+            ids, next_key = self._ranked(session, prepared, cursor, limit, counted)
+        else:
+            assert cursor is None or isinstance(cursor, _SortCursor)
+            ids, next_key = self._sorted(session, prepared, sort, cursor, limit)
         if next_key is not None:
             next_key["s"] = sort.value
         return Hits(ids, next_key, total=total, total_exact=total_exact, facets=facets)
@@ -278,7 +309,7 @@ class Searcher:
         self,
         session: Session,
         prepared: _Prepared,
-        after: dict[str, Any] | None,
+        after: _RankCursor | None,
         limit: int,
         counted: list[Any] | None,
     ) -> tuple[tuple[int, ...], dict[str, Any] | None]:
@@ -289,8 +320,8 @@ class Searcher:
         assert prepared.expr is not None
         in_title = in_titles(prepared.expr)
         titled = _Prepared(in_title, prepared.where) if in_title != prepared.expr else None
-        title_edge = None if after is None else _int(after.get("te"))
-        edge = None if after is None else _int(after.get("e"))
+        title_edge = None if after is None else after.title_edge
+        edge = None if after is None else after.edge
         if after is None and counted is not None:
             newest = [row[0] for row in counted[: self._rank_window + 1]]
             edge = newest[self._rank_window - 1] if len(newest) > self._rank_window else 0
@@ -302,14 +333,10 @@ class Searcher:
             title_window, title_edge = self._window_part(session, titled, title_edge)
         title_edge = title_edge or 0
         ranked_ids = set(window) | set(title_window)
-        tail_from = None if after is None or "t" not in after else _int(after["t"])
+        tail_from = after.tail if after is not None else None
         page: list[tuple[int, list[int] | None]] = []
         if tail_from is None:
-            last_rank = None
-            if after is not None:
-                last_rank = [_int(v, low=-MAX_KEY, high=0) for v in after.get("r", None) or ()]
-                if len(last_rank) != 3:
-                    raise ValueError("rank key")
+            last_rank = after.rank if after is not None else None
             ranker = Ranker(prepared.expr)
             scores = {
                 document.record_id: ranker.score(document)
@@ -361,15 +388,14 @@ class Searcher:
         session: Session,
         prepared: _Prepared,
         sort: Sort,
-        after: dict[str, Any] | None,
+        after: _SortCursor | None,
         limit: int,
     ) -> tuple[tuple[int, ...], dict[str, Any] | None]:
         key = _sort_key(sort)
         descending = sort.value.startswith("-")
         statement, _ = self._select(prepared, key.label("sort_key"))
         if after is not None:
-            value = _key_in(sort, after.get("k"))
-            last_id = _int(after.get("i"))
+            value, last_id = after.value, after.id
             if descending:
                 statement = statement.where(
                     or_(key < value, and_(key == value, StoredRecord.id < last_id))
@@ -388,6 +414,13 @@ class Searcher:
             return ids, None
         last = rows[limit - 1]
         return ids, {"k": _key_out(sort, last.sort_key), "i": last[0]}
+
+    def count(self, session: Session, query: SearchQuery) -> tuple[int, bool]:
+        """How many records match, up to the count bound, and whether that is all of them."""
+        statement, _ = self._select(self._prepare(query))
+        bounded = statement.limit(self._count_bound + 1).subquery()
+        found = session.scalar(select(func.count()).select_from(bounded)) or 0
+        return min(found, self._count_bound), found <= self._count_bound
 
     def ids_after(
         self, session: Session, query: SearchQuery, *, after_id: int, limit: int

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Column, Integer, MetaData, Select, Table, Text, delete, func, select
+from sqlalchemy import Column, Integer, MetaData, Select, Table, Text, delete, select
 from sqlalchemy import literal_column as sql_literal
 from sqlalchemy.orm import Session
 
@@ -83,11 +83,8 @@ class SqliteFts5:
             ],
         )
 
-    def clear(self, session: Session) -> None:
-        session.execute(delete(record_search))
-
-    def count(self, session: Session) -> int:
-        return session.scalar(select(func.count()).select_from(record_search)) or 0
+    def is_empty(self, session: Session) -> bool:
+        return session.scalar(select(record_search.c.id).limit(1)) is None
 
     def matching(self, expr: Expr) -> Select[tuple[int]]:
         match = sql_literal(TABLE).op("MATCH")(fts5_query(expr))

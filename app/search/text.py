@@ -35,13 +35,3 @@ def folded_tokens(text: str) -> list[str]:
 def exact_tokens(text: str) -> list[str]:
     """Cut text into tokens that keep their diacritics: NFC and lower case, for ranking only."""
     return _split(unicodedata.normalize("NFC", text).casefold())
-
-
-def folded(values: tuple[str, ...] | list[str]) -> str:
-    """The folded tokens of several strings, space-separated, as a search column holds them."""
-    return " ".join(token for value in values for token in folded_tokens(value))
-
-
-def exact(values: tuple[str, ...] | list[str]) -> str:
-    """The exact tokens of several strings, space-separated."""
-    return " ".join(token for value in values for token in exact_tokens(value))

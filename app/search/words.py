@@ -22,6 +22,8 @@ def prune(expr: Expr) -> Expr | None:
         return expr if tokens_of(expr) else None
     if isinstance(expr, Not):
         item = prune(expr.item)
+        if isinstance(item, Not):  # "NOT -word" is the word
+            return item.item
         return Not(item) if item is not None else None
     items = tuple(pruned for item in expr.items if (pruned := prune(item)) is not None)
     if not items:

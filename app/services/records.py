@@ -461,7 +461,7 @@ class RecordService:
     ) -> RecordPage:
         """One page of the records a query finds (see app.search.searcher for the order).
 
-        Raises EmptyQuery for a query with nothing to look for, ValueError for a cursor
+        Raises EmptyQuery for a query with nothing to look for, InvalidCursor for a cursor
         (`after`) that this service did not issue."""
         with self._db.reader() as session:
             hits = self._searcher.search(
@@ -560,6 +560,13 @@ class RecordService:
                 return done
             after = rows[-1].id
 
+    def count(self, query: SearchQuery) -> tuple[int, bool]:
+        """How many records a query finds, exactly up to the count bound: (count, exact).
+
+        Raises EmptyQuery for a query with nothing to look for."""
+        with self._db.reader() as session:
+            return self._searcher.count(session, query)
+
     def count_records(self) -> int:
         """How many records the catalogue holds, tombstones included."""
         with self._db.reader() as session:
@@ -568,9 +575,7 @@ class RecordService:
     def index_needs_rebuild(self) -> bool:
         """Whether records exist that the search index has never seen (after an upgrade)."""
         with self._db.reader() as session:
-            return (
-                RecordRepository(session).has_any() and self._searcher.backend.count(session) == 0
-            )
+            return RecordRepository(session).has_any() and self._searcher.backend.is_empty(session)
 
     def has_records(self) -> bool:
         """Whether the catalogue has ever held a record (tombstones count)."""
@@ -587,8 +592,9 @@ class RecordService:
     ) -> ImportOutcome:
         """Store every acceptable record of a file as a new record.
 
-        Commits every `chunk_size` records; a record that fails is reported with its position
-        and reason while the others load (a savepoint per record)."""
+        Commits every `chunk_size` records, each chunk with a few statements; a record that
+        fails is reported with its position and reason while the others load (a chunk the
+        database refuses is stored again one record at a time, a savepoint each)."""
         outcome = ImportOutcome()
         for chunk in _chunks(marc.read(source, fmt), chunk_size):
             accepted: list[tuple[int, marc.Record]] = []

@@ -3,22 +3,25 @@
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from app.api.cursor import decode_cursor, encode_cursor
+from app.api.cursor import MAX_CURSOR_CHARS, decode_cursor, encode_cursor
 from app.api.errors import BadCursor
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4),
-    max_leaves=10,
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3),
+    max_leaves=6,
 )
 
 
-@given(key=st.dictionaries(st.text(max_size=5), json_values, max_size=5))
+# Keys as small as the cursors the searcher gives out (see MAX_CURSOR_CHARS).
+@given(key=st.dictionaries(st.text(max_size=3), json_values, max_size=4))
 def test_a_cursor_decodes_to_the_keys_it_was_made_of(key: dict[str, Any]) -> None:
-    assert decode_cursor(encode_cursor(key)) == key
+    cursor = encode_cursor(key)
+    assume(len(cursor) <= MAX_CURSOR_CHARS)
+    assert decode_cursor(cursor) == key
 
 
 @given(text=st.text(max_size=60))
@@ -34,3 +37,8 @@ def test_any_other_text_is_a_bad_cursor_or_a_mapping(text: str) -> None:
 def test_forged_cursors_are_refused(cursor: str) -> None:
     with pytest.raises(BadCursor):
         decode_cursor(cursor)
+
+
+def test_a_cursor_too_long_to_be_ours_is_refused_unread() -> None:
+    with pytest.raises(BadCursor):
+        decode_cursor(encode_cursor({"k": "x" * 1000}))

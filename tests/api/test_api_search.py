@@ -1,5 +1,6 @@
 """Searching and exporting over HTTP, on the real sample records, on both engines."""
 
+import base64
 import json
 from urllib.parse import parse_qs, urlsplit
 
@@ -116,6 +117,10 @@ def test_bad_parameters_are_problems_not_errors(client: TestClient) -> None:
         ({"isbn": "123"}, 400, "bad-query"),
         ({"q": "x", "cursor": "eyJzIjoieWVhciJ9"}, 400, "bad-cursor"),
         ({"q": "x", "cursor": "!!"}, 400, "bad-cursor"),
+        ({"q": "x", "cursor": base64.urlsafe_b64encode(b"[" * 3000).decode()}, 400, "bad-cursor"),
+        ({"q": "x", "cursor": base64.urlsafe_b64encode(b"[" * 300).decode()}, 400, "bad-cursor"),
+        ({"q": "thu\x00vien"}, 400, "bad-query"),
+        ({"ddc": "9\x00"}, 400, "bad-query"),
     ):
         response = client.get("/api/v1/records", params=params)
         assert response.status_code == status, (params, response.text)

@@ -6,14 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from app import marc
 from app.db.engine import Database
-from app.search.backend import backend_for
 from app.search.form import SearchForm
 from app.search.query import SearchQuery, Status
 from app.search.searcher import EmptyQuery, InvalidCursor, Sort
 from app.services.records import RecordService
+from app.settings import Settings
 
 from support import TEST_ORG, SteppingClock
 
@@ -341,8 +342,8 @@ def test_reindex_rebuilds_a_lost_index(
     service: RecordService, make: Make, database: Database
 ) -> None:
     ids = [make("Thơ mới"), make("Thơ Đường")]
-    with database.writer.begin() as session:
-        backend_for(database.dialect).clear(session)
+    with database.writer.begin() as session:  # as if the index were lost
+        session.execute(text("DELETE FROM record_search"))
     assert find(service, q="tho") == []
     assert service.index_needs_rebuild()
     assert service.reindex(batch_size=1) == 2
@@ -394,3 +395,19 @@ def test_an_old_title_match_outranks_newer_note_matches_beyond_the_window(
         after = page.next_key
     assert seen[0] == in_title
     assert sorted(seen) == sorted([in_title, *in_notes])
+
+
+@pytest.mark.parametrize("q", ["a (b OR -c)", "title:(a OR -b) c", "-(a -b)", "a -(b OR -c)"])
+def test_exclusions_that_no_engine_can_look_up_are_refused(service: RecordService, q: str) -> None:
+    with pytest.raises(EmptyQuery):
+        service.search(SearchForm(q=q).query(), limit=1, totals=True)
+
+
+def test_a_doubled_exclusion_is_the_word(service: RecordService, make: Make) -> None:
+    record_id = make("Ca dao tục ngữ")
+    assert find(service, q="ca -(-dao)") == [record_id]
+
+
+def test_the_rank_window_must_fit_in_the_count_bound() -> None:
+    with pytest.raises(ValueError, match="RANK_WINDOW cannot exceed"):
+        Settings(search_count_bound=1000, search_rank_window=2000)
