@@ -39,12 +39,12 @@ class Settings(BaseSettings):
         30000, ge=0, description="How long a SQLite writer waits for the file lock, in ms."
     )
     search_count_bound: int = Field(
-        10_000,
+        2_000,
         ge=100,
         description="Matches counted exactly (total, facets); beyond, the total is a lower bound.",
     )
     search_rank_window: int = Field(
-        1_000,
+        500,
         ge=20,
         description="Matches ranked by relevance: this many of the newest with the words in "
         "their title, and as many of the newest of any kind; the others follow, newest first.",

@@ -27,8 +27,8 @@ from app.search.query import Expr, SearchQuery, has_positive, in_titles
 from app.search.ranking import Ranker
 from app.search.words import prune
 
-COUNT_BOUND = 10_000
-RANK_WINDOW = 1_000
+COUNT_BOUND = 2_000
+RANK_WINDOW = 500
 FACET_VALUES = 20
 # Records with no year or title sort after the others, whichever the direction.
 _NO_YEAR_ASC = 1_000_000
