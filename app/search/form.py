@@ -8,7 +8,8 @@ from datetime import datetime
 
 from app import marc
 from app.search.parser import QuerySyntaxError, parse_keywords
-from app.search.query import And, Expr, Filters, SearchField, SearchQuery, Status
+from app.search.query import And, Expr, Filters, SearchField, SearchQuery, Status, has_positive
+from app.search.words import prune
 
 _TEXT_FIELDS = (
     "q",
@@ -64,18 +65,25 @@ class SearchForm:
             if value is not None and any(ord(char) < 0x20 or char == "\x7f" for char in value):
                 raise FormError(name, "contains a control character")
         parts: list[Expr] = []
-        for name, value, field in (
+        words = (
             ("q", self.q, None),
             ("title", self.title, SearchField.TITLE),
             ("author", self.author, SearchField.AUTHOR),
             ("subject", self.subject, SearchField.SUBJECT),
             ("publisher", self.publisher, SearchField.PUBLISHER),
-        ):
+        )
+        for name, value, field in words:
             if value is not None and value.strip():
                 parts.append(_parsed(name, value, field))
         text: Expr | None = None
         if parts:
             text = parts[0] if len(parts) == 1 else And(tuple(parts))
+            named = next(name for name, value, _ in words if value and value.strip())
+            pruned = prune(text)
+            if pruned is None:
+                raise FormError(named, "has no letter or digit to look for")
+            if not has_positive(pruned):
+                raise FormError(named, "only excludes; say what to look for as well")
         if self.material is not None and self.material not in marc.MATERIAL_NAMES:
             raise FormError(
                 "type", f"{self.material!r} is none of {', '.join(marc.MATERIAL_NAMES)}"

@@ -152,3 +152,9 @@ def test_export_streams_the_whole_result_in_each_format(client: TestClient, load
     refused = client.get("/api/v1/records/export", params={"q": '"open'})
     assert refused.status_code == 400
     assert refused.json()["type"] == "/problems/bad-query"
+
+
+def test_an_exclusion_alone_names_its_parameter(client: TestClient) -> None:
+    response = client.get("/api/v1/records", params={"title": "-sach"})
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "title"

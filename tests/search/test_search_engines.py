@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from app import marc
 from app.db.engine import Database
-from app.search.form import SearchForm
+from app.search.form import FormError, SearchForm
+from app.search.parser import parse_keywords
 from app.search.query import SearchQuery, Status
 from app.search.searcher import EmptyQuery, InvalidCursor, Sort
 from app.services.records import RecordService
@@ -323,7 +324,7 @@ def test_a_cursor_of_another_sort_or_forged_is_refused(service: RecordService, m
 def test_queries_with_nothing_to_find_are_refused(service: RecordService) -> None:
     for q in ("--", "-sach", "NOT sach", "&&"):
         with pytest.raises(EmptyQuery):
-            service.search(SearchForm(q=q).query(), limit=1)
+            service.search(SearchQuery(text=parse_keywords(q)), limit=1)
 
 
 def test_the_index_follows_every_change_at_once(service: RecordService, make: Make) -> None:
@@ -361,7 +362,7 @@ def test_export_streams_exactly_the_result(service: RecordService, make: Make) -
     xml = b"".join(service.export(query, marc.Format.MARCXML, batch_size=2))
     assert xml.count(b"<record") == 5
     with pytest.raises(EmptyQuery):
-        service.export(SearchForm(q="-x").query(), marc.Format.MRC)
+        service.export(SearchQuery(text=parse_keywords("-x")), marc.Format.MRC)
 
 
 def test_a_listing_without_words_is_in_order_of_update(service: RecordService, make: Make) -> None:
@@ -400,7 +401,7 @@ def test_an_old_title_match_outranks_newer_note_matches_beyond_the_window(
 @pytest.mark.parametrize("q", ["a (b OR -c)", "title:(a OR -b) c", "-(a -b)", "a -(b OR -c)"])
 def test_exclusions_that_no_engine_can_look_up_are_refused(service: RecordService, q: str) -> None:
     with pytest.raises(EmptyQuery):
-        service.search(SearchForm(q=q).query(), limit=1, totals=True)
+        service.search(SearchQuery(text=parse_keywords(q)), limit=1, totals=True)
 
 
 def test_a_doubled_exclusion_is_the_word(service: RecordService, make: Make) -> None:
@@ -411,3 +412,13 @@ def test_a_doubled_exclusion_is_the_word(service: RecordService, make: Make) -> 
 def test_the_rank_window_must_fit_in_the_count_bound() -> None:
     with pytest.raises(ValueError, match="RANK_WINDOW cannot exceed"):
         Settings(search_count_bound=1000, search_rank_window=2000)
+
+
+def test_the_form_names_the_parameter_with_nothing_to_find() -> None:
+    with pytest.raises(FormError) as refused:
+        SearchForm(title="-sach", author="--").query()
+    assert refused.value.parameter == "title"
+    with pytest.raises(FormError) as refused:
+        SearchForm(q="  ", publisher="NOT x").query()
+    assert refused.value.parameter == "publisher"
+    assert SearchForm(q="sach", title="-cu").query().text is not None
