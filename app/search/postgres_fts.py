@@ -41,16 +41,22 @@ _WEIGHTS = {"title": "A", "author": "B", "subject": "C", "series": "D", "publish
 _RESTRICTIONS = {SearchField.TITLE: "A", SearchField.AUTHOR: "B", SearchField.SUBJECT: "C"}
 
 _metadata = MetaData()
-record_search = Table(
-    TABLE,
-    _metadata,
-    Column(
+
+
+def _record_key() -> Column[int]:
+    return Column(
         "record_id",
         BigInteger,
         ForeignKey("record.id", ondelete="CASCADE"),
         key="id",
         primary_key=True,
-    ),
+    )
+
+
+record_search = Table(
+    TABLE,
+    _metadata,
+    _record_key(),
     Column("doc", TSVECTOR, nullable=False),
     Column("publisher_v", TSVECTOR, nullable=False),
 )
@@ -58,13 +64,7 @@ record_search = Table(
 record_search_text = Table(
     f"{TABLE}_text",
     _metadata,
-    Column(
-        "record_id",
-        BigInteger,
-        ForeignKey("record.id", ondelete="CASCADE"),
-        key="id",
-        primary_key=True,
-    ),
+    _record_key(),
     *(Column(name, Text, nullable=False) for name in (*PARTS, "exact")),
 )
 
