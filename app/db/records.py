@@ -88,14 +88,14 @@ class RecordRepository:
     def set_identifiers(
         self, row: StoredRecord, pairs: Iterable[tuple[str, str]], *, new: bool
     ) -> None:
-        """Replace the identifiers of a record (a new record has none to remove)."""
+        """Replace the identifiers of a record (a new record has none to remove); pairs distinct."""
         if not new:
             self._session.execute(
                 delete(RecordIdentifier).where(RecordIdentifier.record_id == row.id)
             )
         self._session.add_all(
             RecordIdentifier(record_id=row.id, scheme=scheme, value=value)
-            for scheme, value in dict.fromkeys(pairs)
+            for scheme, value in pairs
         )
 
     def add_version(self, version: RecordVersion) -> None:

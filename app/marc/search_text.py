@@ -44,7 +44,8 @@ _SERIES_CODES = {
 }
 _PUBLISHER_CODES = {"260": "b", "264": "b"}
 _NOTES_CODES = {"250": "ab", "260": "a", "264": "a"}
-_SUBJECT_SKIPPED = "0123456789e"
+# Subfields of a subject heading that are not part of what a reader sees (links, sources, relators).
+SUBJECT_SKIPPED = "0123456789e"
 _NOTE_SKIPPED = "0123456789u"
 
 # Leader/06 (and /07 for language material) to the kinds a librarian filters by.
@@ -151,7 +152,7 @@ def search_text(record: Record) -> SearchText:
         if tag == "245":
             found.append(("author", "c"))
         if tag.startswith("6"):
-            found.append(("subject", "".join(c for c in _LETTERS if c not in _SUBJECT_SKIPPED)))
+            found.append(("subject", "".join(c for c in _LETTERS if c not in SUBJECT_SKIPPED)))
         elif tag.startswith("5"):
             found.append(("notes", "".join(c for c in _LETTERS if c not in _NOTE_SKIPPED)))
         for part, codes in found:

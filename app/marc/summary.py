@@ -6,15 +6,13 @@ import re
 from dataclasses import dataclass
 
 from app.marc.records import Field, Record, first_field, indicators_of, leader_of, subfield_values
-from app.marc.search_text import material
+from app.marc.search_text import SUBJECT_SKIPPED, material
 from app.marc.standard_numbers import normalize_isbn, normalize_issn, normalize_lccn
 
 _AUTHORITY_OR_HOLDINGS = frozenset("zxyuvqw")
 _MAIN_ENTRY_CODES = {"100": "abcqd", "110": "abcdn", "111": "andc", "130": "anp"}
 _TITLE_CODES = "abnp"
 _SUBDIVISION_CODES = "vxyz"
-# Subfields of a subject heading that are not part of what a reader sees.
-_SUBJECT_SKIPPED = "0123456789e"
 _YEAR = re.compile(r"(?<![0-9])([0-9]{4})(?![0-9])")
 _LANGUAGE = re.compile(r"[a-z]{3}\Z")
 # ISBD separators that end a subfield (" /", " :", " ;", " =", ",") and blanks.
@@ -135,7 +133,7 @@ def _subject(field: Field) -> str | None:
     parts: list[str] = []
     for sub in field.subfields:
         value = sub.value.strip()
-        if not value or sub.code in _SUBJECT_SKIPPED:
+        if not value or sub.code in SUBJECT_SKIPPED:
             continue
         if sub.code in _SUBDIVISION_CODES:
             parts.append(trim_punctuation(value))

@@ -38,9 +38,12 @@ class SearchDocument:
 
 
 def _join(values: tuple[str, ...], tokenize: Callable[[str], list[str]]) -> str:
-    fields = [" ".join(tokens) for value in values if (tokens := tokenize(value))]
-    tokens = f" {BOUNDARY} ".join(fields).split(" ")
-    return " ".join(tokens[:MAX_TOKENS_PER_PART]) if fields else ""
+    tokens: list[str] = []
+    for value in values:
+        found = tokenize(value)
+        if found:
+            tokens.extend([BOUNDARY, *found] if tokens else found)
+    return " ".join(tokens[:MAX_TOKENS_PER_PART])
 
 
 def search_document(record_id: int, record: marc.Record) -> SearchDocument:

@@ -12,19 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.search.document import SearchDocument
-from app.search.query import Expr, SearchField, positive_texts
+from app.search.query import Expr, positive_texts
 from app.search.words import exact_tokens_of, tokens_of
 
 PART_WEIGHTS = (("title", 8), ("author", 4), ("subject", 3), ("series", 2), ("publisher", 2))
 NOTES_WEIGHT = 1
 WHOLE_TITLE_BONUS = 4
 _WEIGHT_OF = {**dict(PART_WEIGHTS), "notes": NOTES_WEIGHT}
-_FIELD_PART = {
-    SearchField.TITLE: "title",
-    SearchField.AUTHOR: "author",
-    SearchField.SUBJECT: "subject",
-    SearchField.PUBLISHER: "publisher",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +54,7 @@ class Ranker:
                     else None,
                     parts=(*PART_WEIGHTS, ("notes", NOTES_WEIGHT))
                     if text.field is None
-                    else ((_FIELD_PART[text.field], _WEIGHT_OF[_FIELD_PART[text.field]]),),
+                    else ((text.field.value, _WEIGHT_OF[text.field.value]),),
                 )
             )
         self._whole = _needle(tuple(words), False) if len(self._wanted) > 1 else None

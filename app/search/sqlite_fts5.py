@@ -14,7 +14,7 @@ from sqlalchemy import literal_column as sql_literal
 from sqlalchemy.orm import Session
 
 from app.search.document import PARTS, SearchDocument
-from app.search.query import Expr, Not, Or, SearchField
+from app.search.query import Expr, Not, Or
 from app.search.query import Text as Words
 from app.search.words import tokens_of
 
@@ -31,12 +31,6 @@ record_search = Table(
     Column("rowid", Integer, key="id", primary_key=True),
     *(Column(name, Text) for name in (*PARTS, "exact")),
 )
-_COLUMNS = {
-    SearchField.TITLE: "title",
-    SearchField.AUTHOR: "author",
-    SearchField.SUBJECT: "subject",
-    SearchField.PUBLISHER: "publisher",
-}
 
 
 def _phrase(text: Words) -> str:
@@ -44,7 +38,7 @@ def _phrase(text: Words) -> str:
     phrase = '"' + " ".join(tokens_of(text)) + '"' + ("*" if text.prefix else "")
     if text.field is None:
         return phrase
-    return f"{_COLUMNS[text.field]} : {phrase}"
+    return f"{text.field.value} : {phrase}"  # each field has the column of its name
 
 
 def fts5_query(expr: Expr) -> str:
