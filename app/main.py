@@ -12,6 +12,8 @@ from app.api.problems import add_problem_schemas, install_problem_handlers
 from app.api.request_id import RequestIdMiddleware
 from app.db.engine import Database, create_database
 from app.log import configure_logging
+from app.protocols.oai import router as oai
+from app.protocols.sru import router as sru
 from app.services.records import RecordService
 from app.settings import Settings
 
@@ -60,6 +62,8 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     app.include_router(records.router, prefix=records.API_BASE)
     app.include_router(health.router)
+    app.include_router(sru.router)
+    app.include_router(oai.router)
 
     openapi = app.openapi
 

@@ -49,6 +49,29 @@ class Settings(BaseSettings):
         description="Matches ranked by relevance: this many of the newest with the words in "
         "their title, and as many of the newest of any kind; the others follow, newest first.",
     )
+    repository_name: str = Field(
+        "Shared catalogue",
+        description="Name of this catalogue in SRU explain and OAI-PMH Identify.",
+    )
+    admin_email: str = Field(
+        "catalog-admin@example.vn",
+        description="Who runs this catalogue: OAI-PMH Identify's adminEmail.",
+    )
+    oai_repository_identifier: str = Field(
+        "catalog.example.vn",
+        pattern=r"^[a-zA-Z][a-zA-Z0-9\-]*(\.[a-zA-Z][a-zA-Z0-9\-]*)+$",
+        description="Domain name in OAI identifiers (oai:<this>:<record id>); set it once, "
+        "harvesters keep the identifiers.",
+    )
+    oai_page_size: int = Field(
+        100, ge=1, le=1000, description="Records or headers per OAI-PMH list response."
+    )
+    sru_default_records: int = Field(
+        10, ge=1, description="Records in an SRU response when maximumRecords is not given."
+    )
+    sru_max_records: int = Field(
+        100, ge=1, le=1000, description="Largest maximumRecords an SRU client may ask for."
+    )
     public_base_url: str = Field(
         "",
         description="Base URL that links in responses start with, e.g. https://catalog.example.vn; "

@@ -4,6 +4,7 @@ A plain module (not conftest.py) so that test modules can import it by a name no
 conftest shadows.
 """
 
+import functools
 import itertools
 import os
 from datetime import datetime, timedelta
@@ -11,12 +12,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from lxml import etree
 
 from postgres_server import Server, find_pg_ctl
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 SAMPLES = ROOT / "sample_records"
+SCHEMAS = ROOT.parent / "shared" / "schemas"
 REQUIRE_POSTGRES = os.environ.get("CATALOG_TEST_REQUIRE_POSTGRES") == "1"
 PG_CTL = find_pg_ctl()
 ENGINES = ["sqlite", "postgresql"]
@@ -48,3 +51,21 @@ class SteppingClock:
     def __call__(self) -> datetime:
         self.now += timedelta(seconds=1)
         return self.now
+
+
+@functools.cache
+def xml_schema(driver: str) -> etree.XMLSchema:
+    """One of shared/schemas' driver schemas (oai-pmh-all.xsd, sru1-all.xsd, sru2-all.xsd).
+
+    The catalog maps the schema URLs they import to the local copies, so nothing is fetched."""
+    os.environ.setdefault("XML_CATALOG_FILES", str(SCHEMAS / "catalog.xml"))
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / driver)))
+
+
+def assert_valid_xml(document: bytes, driver: str) -> etree._Element:
+    """Parse a response and check it against a driver schema; return its root element."""
+    root = etree.fromstring(document)
+    schema = xml_schema(driver)
+    if not schema.validate(root):
+        raise AssertionError(f"not valid against {driver}: {schema.error_log}")
+    return root

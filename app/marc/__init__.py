@@ -25,7 +25,7 @@ from app.marc.search_text import MATERIAL_NAMES, SearchText, filing_title, mater
 from app.marc.standard_numbers import normalize_isbn, normalize_issn, normalize_lccn
 from app.marc.summary import RecordSummary, summarize
 from app.marc.validate import validate
-from app.marc.writing import write, write_collection
+from app.marc.writing import marcxml_element, write, write_collection
 
 __all__ = [
     "MATERIAL_NAMES",
@@ -49,6 +49,7 @@ __all__ = [
     "filing_title",
     "fold",
     "from_stored_json",
+    "marcxml_element",
     "mark_deleted",
     "material",
     "normalize",

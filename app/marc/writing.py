@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from lxml import etree
+
 from app.marc import iso2709, marcjson, marcxml, mnemonic
 from app.marc.formats import Format
 from app.marc.normalize import normalize_shared
@@ -25,6 +27,13 @@ def write(record: Record, fmt: Format) -> bytes:
     """
     normalized, _ = normalize_shared(record)
     return ENCODERS[fmt](normalized)
+
+
+def marcxml_element(record: Record) -> etree._Element:
+    """The MARCXML <record> element (MARC21/slim namespace) of a record, normalised first, for
+    protocols that embed records in their own XML (SRU recordData, OAI-PMH metadata)."""
+    normalized, _ = normalize_shared(record)
+    return marcxml.record_element(normalized)
 
 
 def write_collection(records: Iterable[Record], fmt: Format) -> Iterator[bytes]:

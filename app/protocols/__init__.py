@@ -1,0 +1,1 @@
+"""The library protocols other systems already speak: SRU (CQL) and OAI-PMH."""

@@ -1,0 +1,1 @@
+"""OAI-PMH 2.0: harvesting the catalogue, deletions included."""

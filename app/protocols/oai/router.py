@@ -1,0 +1,5 @@
+"""OAI-PMH 2.0 at /oai."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["OAI-PMH"])

@@ -1,0 +1,5 @@
+"""SRU at /sru."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["SRU"])
