@@ -61,4 +61,6 @@ def conditions(filters: Filters, *, org_code: str) -> list[ColumnElement[bool]]:
         found.append(StoredRecord.material == filters.material)
     if filters.updated_since is not None:
         found.append(StoredRecord.updated_at >= filters.updated_since)
+    if filters.updated_before is not None:
+        found.append(StoredRecord.updated_at < filters.updated_before)
     return found

@@ -79,7 +79,8 @@ class Filters:
     year_to: int | None = None
     material: str | None = None  # see app.marc.MATERIALS
     status: Status = Status.ACTIVE
-    updated_since: datetime | None = None
+    updated_since: datetime | None = None  # inclusive
+    updated_before: datetime | None = None  # exclusive
 
 
 @dataclass(frozen=True, slots=True)

@@ -422,6 +422,11 @@ class Searcher:
         found = session.scalar(select(func.count()).select_from(bounded)) or 0
         return min(found, self._count_bound), found <= self._count_bound
 
+    def count_all(self, session: Session, query: SearchQuery) -> int:
+        """How many records match, however many that is (no bound: slower on common words)."""
+        statement, _ = self._select(self._prepare(query))
+        return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
     def ids_after(
         self, session: Session, query: SearchQuery, *, after_id: int, limit: int
     ) -> list[int]:

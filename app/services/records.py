@@ -94,6 +94,14 @@ class RecordPage:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordSlice:
+    """Some records of a result by position, and how many records match in all."""
+
+    total: int
+    items: tuple[FoundRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ValidationReport:
     """What validate found; `summary` is None when the record could not be read."""
 
@@ -481,6 +489,27 @@ class RecordService:
             total_exact=hits.total_exact,
             facets=hits.facets,
         )
+
+    def search_slice(
+        self, query: SearchQuery, *, sort: Sort | None, offset: int, limit: int
+    ) -> RecordSlice:
+        """Records `offset` to `offset + limit` of a result and the exact number of matches,
+        for protocols that page by position (SRU's startRecord). Costs grow with the offset."""
+        with self._db.reader() as session:
+            total = self._searcher.count_all(session, query)
+            if limit == 0 or offset >= total:
+                return RecordSlice(total=total, items=())
+            hits = self._searcher.search(
+                session, query, sort=sort, after=None, limit=offset + limit, totals=False
+            )
+            ids = hits.ids[offset : offset + limit]
+            rows = RecordRepository(session).get_many(ids)
+            items = tuple(
+                self._found(rows[i], marc.from_stored_json(rows[i].marc_json))
+                for i in ids
+                if i in rows
+            )
+        return RecordSlice(total=total, items=items)
 
     # -- bulk -------------------------------------------------------------------------------
 
