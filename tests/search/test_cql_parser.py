@@ -26,9 +26,7 @@ def test_a_bare_term_has_no_index_or_relation() -> None:
 
 
 def test_index_relation_and_term_with_symbols_and_named_relations() -> None:
-    assert clause('dc.title = "thư viện"') == SearchClause(
-        "dc.title", Relation("="), "thư viện", 0
-    )
+    assert clause('dc.title = "thư viện"') == SearchClause("dc.title", Relation("="), "thư viện", 0)
     assert clause("dc.title==x").relation == Relation("==")
     assert clause("dc.date>=2000").relation == Relation(">=")
     assert clause("dc.date <> 2000").relation == Relation("<>")
