@@ -7,6 +7,7 @@ conftest shadows.
 import functools
 import itertools
 import os
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ CORPUS = ROOT.parent / "shared" / "corpus"
 SAMPLES = ROOT / "sample_records"
 SCHEMAS = ROOT.parent / "shared" / "schemas"
 REQUIRE_POSTGRES = os.environ.get("CATALOG_TEST_REQUIRE_POSTGRES") == "1"
+REQUIRE_PROTOCOL_TOOLS = os.environ.get("CATALOG_TEST_REQUIRE_PROTOCOL_TOOLS") == "1"
 PG_CTL = find_pg_ctl()
 ENGINES = ["sqlite", "postgresql"]
 TEST_ORG = "VN-TEST"
@@ -69,3 +71,14 @@ def assert_valid_xml(document: bytes, driver: str) -> etree._Element:
     if not schema.validate(root):
         raise AssertionError(f"not valid against {driver}: {schema.error_log}")
     return root
+
+
+def protocol_tool(name: str, package: str) -> str:
+    """The path of a library-protocol client (zoomsh, yaz-client, simple2zoom): skipped when it
+    is not installed, a failure when CATALOG_TEST_REQUIRE_PROTOCOL_TOOLS=1 (CI installs them)."""
+    path = shutil.which(name)
+    if path is None:
+        if REQUIRE_PROTOCOL_TOOLS:
+            pytest.fail(f"{name} is missing: apt-get install {package}")
+        pytest.skip(f"{name} is not installed (Debian package {package})")
+    return path
