@@ -1,6 +1,9 @@
-"""`catalog`: serve, db upgrade/seed, import, export, show. Thin: parse, call a use-case, print."""
+"""`catalog`: serve, db, import, export, show, search, z3950. Thin: parse, call, print."""
 
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,6 +30,7 @@ from app.db import migrations
 from app.db.engine import create_database
 from app.db.models import MAX_KEY
 from app.log import configure_logging
+from app.protocols.z3950 import DEFAULT_DATABASE, gateway_config
 from app.search.form import FormError, SearchForm
 from app.search.query import Status
 from app.search.searcher import EmptyQuery
@@ -309,6 +313,59 @@ def show(
         err.print(f"[red]{error.problem.message}[/red]")
         raise typer.Exit(EXIT_REJECTED) from error
     sys.stdout.buffer.flush()
+
+
+z3950_app = typer.Typer(
+    help="Z39.50 for systems that speak nothing else, through Index Data's Simple2ZOOM gateway "
+    "(Debian package libnet-z3950-simple2zoom-perl) in front of /sru.",
+    no_args_is_help=True,
+)
+app.add_typer(z3950_app, name="z3950")
+SruUrlOption = Annotated[
+    str, typer.Option("--sru-url", help="The API's SRU address, as the gateway reaches it")
+]
+DatabaseOption = Annotated[
+    str, typer.Option("--database", help="Z39.50 database name clients connect to")
+]
+
+
+@z3950_app.command("config")
+def z3950_config(
+    sru_url: SruUrlOption = "http://127.0.0.1:8000/sru",
+    database: DatabaseOption = DEFAULT_DATABASE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; standard output if none")
+    ] = None,
+) -> None:
+    """Write the gateway's configuration: Bib-1 use attributes mapped to our CQL indexes."""
+    config = gateway_config(sru_url, database=database)
+    if output is None:
+        sys.stdout.buffer.write(config)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(config)
+
+
+@z3950_app.command("serve")
+def z3950_serve(
+    port: Annotated[int, typer.Option(help="Port Z39.50 clients connect to")] = 2100,
+    host: Annotated[str, typer.Option(help="Address to listen on (empty: every address)")] = "",
+    sru_url: SruUrlOption = "http://127.0.0.1:8000/sru",
+    database: DatabaseOption = DEFAULT_DATABASE,
+) -> None:
+    """Run the Z39.50 gateway in the foreground, configured for this catalogue."""
+    gateway = shutil.which("simple2zoom")
+    if gateway is None:
+        err.print(
+            "[red]simple2zoom is not installed: apt-get install libnet-z3950-simple2zoom-perl[/red]"
+        )
+        raise typer.Exit(EXIT_USAGE)
+    config = Path(tempfile.mkdtemp(prefix="catalog-z3950-")) / "simple2zoom.xml"
+    config.write_bytes(gateway_config(sru_url, database=database))
+    err.print(f"Z39.50 on {host or '*'}:{port}, database {database!r}, searching {sru_url}")
+    # The gateway takes over this process, so a service manager's signals reach it directly.
+    listener = f"tcp:{host}:{port}" if host else f"@:{port}"
+    os.execv(gateway, [gateway, "-c", str(config), "--", listener])  # noqa: S606
 
 
 def main() -> None:
