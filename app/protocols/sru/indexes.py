@@ -67,11 +67,21 @@ INDEXES: tuple[CqlIndex, ...] = (
     CqlIndex("dc", "publisher", "Publisher", IndexKind.WORDS, SearchField.PUBLISHER, bib1=1018),
     CqlIndex("dc", "date", "Year of publication", IndexKind.YEAR, bib1=31),
     CqlIndex("dc", "identifier", "ISBN, ISSN, LCCN or control number", IndexKind.IDENTIFIER),
+    # Not in the DC set, but the Library of Congress answers it and Koha's default SRU field
+    # mapping sends it (author=dc.author).
+    CqlIndex("dc", "author", "Author", IndexKind.WORDS, SearchField.AUTHOR),
     CqlIndex("bath", "isbn", "ISBN", IndexKind.ISBN, bib1=7),
     CqlIndex("bath", "issn", "ISSN", IndexKind.ISSN, bib1=8),
     CqlIndex("bath", "name", "Name (author)", IndexKind.WORDS, SearchField.AUTHOR, bib1=1002),
     CqlIndex("bath", "subject", "Subject", IndexKind.WORDS, SearchField.SUBJECT),
     CqlIndex("bath", "title", "Title", IndexKind.WORDS, SearchField.TITLE),
+    CqlIndex(
+        "bath",
+        "standardIdentifier",
+        "ISBN, ISSN, LCCN or control number",
+        IndexKind.IDENTIFIER,
+        bib1=1007,
+    ),
     CqlIndex("rec", "id", "Record number (001)", IndexKind.RECORD_ID, bib1=12),
     CqlIndex("rec", "lastModificationDate", "Date of last change", IndexKind.MODIFIED, bib1=1012),
 )
