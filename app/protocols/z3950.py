@@ -23,7 +23,10 @@ def gateway_config(sru_url: str, *, database: str = DEFAULT_DATABASE) -> bytes:
     etree.SubElement(entry, "zurl").text = sru_url
     # Result sets are searched again rather than referred to: SRU here keeps none.
     etree.SubElement(entry, "resultsetid").text = "search"
-    for name, value in (("sru", "get"), ("sru_version", "1.2")):
+    # Asking for MARCXML by name from the first request lets the gateway keep the records a
+    # present fetches in one SRU request; without it, it fetches them again one at a time.
+    marcxml = SCHEMA_IDENTIFIERS[RecordSchema.MARCXML]
+    for name, value in (("sru", "get"), ("sru_version", "1.2"), ("schema", marcxml)):
         etree.SubElement(entry, "option", name=name).text = value
     search = etree.SubElement(entry, "search")
     etree.SubElement(search, "querytype").text = "cql"
@@ -35,7 +38,7 @@ def gateway_config(sru_url: str, *, database: str = DEFAULT_DATABASE) -> bytes:
         entry,
         "schema",
         oid=USMARC_OID,
-        sru=SCHEMA_IDENTIFIERS[RecordSchema.MARCXML],
+        sru=marcxml,
         format="MARC21",
         encoding="UTF-8",
     )
