@@ -14,6 +14,7 @@ from app.db.engine import Database, create_database
 from app.log import configure_logging
 from app.protocols.oai import router as oai
 from app.protocols.sru import router as sru
+from app.services.harvest import HarvestService
 from app.services.records import RecordService
 from app.settings import Settings
 
@@ -56,6 +57,7 @@ def create_app(
         search_count_bound=settings.search_count_bound,
         search_rank_window=settings.search_rank_window,
     )
+    app.state.harvest = HarvestService(database, clock=clock)
 
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)

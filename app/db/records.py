@@ -1,12 +1,16 @@
 """Queries over stored records, their identifiers and their versions. Never commits."""
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, text
+from sqlalchemy import ColumnElement, Row, delete, exists, func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from app.db.models import RecordIdentifier, RecordVersion, StoredRecord
+
+# (id, updated_at, deleted_at, material): what a harvester's list shows of a record.
+ChangeRow = Row[int, datetime, datetime | None, str]
 
 
 class RecordRepository:
@@ -122,3 +126,80 @@ class RecordRepository:
     def has_any(self) -> bool:
         """Whether the catalogue has ever held a record (tombstones count)."""
         return bool(self._session.scalar(select(exists().select_from(StoredRecord))))
+
+    # -- harvesting (OAI-PMH): records in the order they last changed ----------------------
+
+    def earliest_change(self) -> datetime | None:
+        """When the record changed longest ago was last changed (tombstones count)."""
+        return self._session.scalar(select(func.min(StoredRecord.updated_at)))
+
+    def _changed_where(
+        self,
+        since: datetime | None,
+        before: datetime | None,
+        material: str | None,
+        *,
+        in_change_order: bool = False,
+    ) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if since is not None:
+            where.append(StoredRecord.updated_at >= since)
+        if before is not None:
+            where.append(StoredRecord.updated_at < before)
+        if material is not None:
+            same = StoredRecord.material == material
+            if in_change_order and self._session.get_bind().dialect.name == "sqlite":
+                # SQLite has no statistics: it would take ix_record_material and sort every
+                # page. Hiding the column from that index keeps the scan on the keyset index.
+                same = StoredRecord.material.concat("") == material
+            where.append(same)
+        return where
+
+    def changed_page(
+        self,
+        *,
+        since: datetime | None,
+        before: datetime | None,
+        material: str | None,
+        after: tuple[datetime, int] | None,
+        limit: int,
+    ) -> Sequence[ChangeRow]:
+        """Up to `limit` (id, updated_at, deleted_at, material) rows changed in [since, before),
+        tombstones included, ordered by (updated_at, id) and strictly after the `after` key.
+
+        A keyset page on ix_record_updated_at_id: the last page costs what the first does."""
+        where = self._changed_where(since, before, material, in_change_order=True)
+        if after is not None:
+            # A row value keeps both engines on the index (an OR of the two keys does not).
+            where.append(tuple_(StoredRecord.updated_at, StoredRecord.id) > after)
+        return self._session.execute(
+            select(
+                StoredRecord.id,
+                StoredRecord.updated_at,
+                StoredRecord.deleted_at,
+                StoredRecord.material,
+            )
+            .where(*where)
+            .order_by(StoredRecord.updated_at, StoredRecord.id)
+            .limit(limit)
+        ).all()
+
+    def count_changed(
+        self, *, since: datetime | None, before: datetime | None, material: str | None
+    ) -> int:
+        """How many records (tombstones included) changed in [since, before)."""
+        where = self._changed_where(since, before, material)
+        return (
+            self._session.scalar(select(func.count()).select_from(StoredRecord).where(*where)) or 0
+        )
+
+    def change_of(self, record_id: int) -> ChangeRow | None:
+        """(id, updated_at, deleted_at, material) of one record, tombstone or not."""
+        return self._session.execute(
+            select(
+                StoredRecord.id,
+                StoredRecord.updated_at,
+                StoredRecord.deleted_at,
+                StoredRecord.material,
+            ).where(StoredRecord.id == record_id)
+        ).one_or_none()

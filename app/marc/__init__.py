@@ -5,6 +5,7 @@ The rest of the application imports MARC things from here only, never pymarc.
 
 from app.marc.detect import detect_format
 from app.marc.diff import FieldChange, diff
+from app.marc.dublin_core import dublin_core
 from app.marc.fold import fold
 from app.marc.formats import Format
 from app.marc.identity import assign_identity, mark_deleted, stamp
@@ -46,6 +47,7 @@ __all__ = [
     "assign_identity",
     "detect_format",
     "diff",
+    "dublin_core",
     "filing_title",
     "fold",
     "from_stored_json",

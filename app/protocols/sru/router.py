@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from app.protocols.openapi import problem
 from app.protocols.sru.compile import compile_cql
 from app.protocols.sru.diagnostics import Code, Diagnostic
 from app.protocols.sru.request import (
@@ -67,7 +68,12 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
             media_type: {"schema": {"type": "string"}}
             for media_type in ("text/xml", "application/sru+xml")
         },
-    }
+    },
+    500: problem("A fault before the request reached SRU (RFC 9457 problem)"),
+}
+_POST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **_RESPONSES,
+    413: problem("The form body is over the size limit (RFC 9457 problem)"),
 }
 
 
@@ -172,7 +178,7 @@ def sru_get(request: Request) -> Response:
     PATH,
     summary="SRU over POST (form-encoded parameters)",
     response_class=Response,
-    responses=_RESPONSES,
+    responses=_POST_RESPONSES,
     openapi_extra={
         "requestBody": {
             "required": True,
