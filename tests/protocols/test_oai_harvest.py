@@ -1,7 +1,5 @@
 """A real harvester (Sickle) against a real server: a full harvest, then an incremental one."""
 
-import socket
-import threading
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -9,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from lxml import etree
 
@@ -19,6 +16,7 @@ from app.main import create_app
 from app.services.harvest import Selection
 from app.settings import Settings
 
+from live_server import serving
 from support import ENGINES, SAMPLES, TEST_ORG, SteppingClock, assert_valid_xml, fresh_database_url
 
 with warnings.catch_warnings():
@@ -58,24 +56,11 @@ def live_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[F
     migrations.upgrade(url)
     settings = Settings(database_url=url, marc_org_code=TEST_ORG, oai_page_size=PAGE_SIZE)
     app = create_app(settings, clock=SteppingClock(datetime(2026, 11, 25, 8, 0, tzinfo=UTC)))
-    # The socket listens before the server thread starts, so no request can come too early.
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", ws="none")
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
     try:
-        yield app, f"http://127.0.0.1:{port}/oai"
+        with serving(app) as base:
+            yield app, f"{base}/oai"
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        listener.close()
         app.state.database.engine.dispose()
-    assert not thread.is_alive()
 
 
 def load(app: FastAPI, corpus: Path) -> list[int]:
