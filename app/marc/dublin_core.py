@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from app.marc.records import Field, Record, first_field, indicators_of, leader_of, subfield_values
 from app.marc.slim import FORBIDDEN_CHARACTERS
 from app.marc.standard_numbers import normalize_isbn, normalize_issn
-from app.marc.summary import trim_punctuation
+from app.marc.summary import subject_heading, trim_punctuation
 
 ELEMENTS: tuple[str, ...] = (
     "title",
@@ -68,10 +68,6 @@ _NAME_CODES = {
     "711": "acdegnq",
     "720": "a",
 }
-_SUBDIVISIONS = "vxyz"
-# A relator term is not part of a heading; links and sources ($0 $2 …) are left out with every
-# code that is not a letter.
-_HEADING_SKIPPED = "e"
 _NOTE_SKIPPED = "u"  # URIs in notes are not description
 _LANGUAGE_CODES = "abdefghj"
 
@@ -106,25 +102,6 @@ def _each(field: Field, codes: str) -> Iterator[str]:
                 yield value
 
 
-def _heading(field: Field) -> str | None:
-    """A subject or place heading: the main part, then its subdivisions after " -- "."""
-    main: list[str] = []
-    parts: list[str] = []
-    for sub in field.subfields:
-        value = sub.value.strip()
-        if not value or not _among(sub.code, _LETTERS) or sub.code in _HEADING_SKIPPED:
-            continue
-        if _among(sub.code, _SUBDIVISIONS):
-            parts.append(trim_punctuation(value))
-        elif parts:
-            parts[-1] = f"{parts[-1]} {value}"
-        else:
-            main.append(value)
-    if main:
-        parts.insert(0, trim_punctuation(" ".join(main)))
-    return " -- ".join(part for part in parts if part) or None
-
-
 def _one(element: str, value: str | None) -> Pairs:
     if value:
         yield element, value
@@ -141,7 +118,7 @@ def _name(tag: str) -> Callable[[Field], Pairs]:
 
 
 def _subject_heading(field: Field) -> Pairs:
-    return _one("subject", _heading(field))
+    return _one("subject", subject_heading(field))
 
 
 def _uncontrolled_terms(field: Field) -> Pairs:
@@ -154,7 +131,7 @@ def _classification(field: Field) -> Pairs:
 
 
 def _coverage_heading(field: Field) -> Pairs:
-    return _one("coverage", _heading(field))
+    return _one("coverage", subject_heading(field))
 
 
 def _place_hierarchy(codes: str) -> Callable[[Field], Pairs]:
@@ -233,7 +210,7 @@ def _rules() -> dict[str, Callable[[Field], Pairs]]:
         "752": _place_hierarchy("abcdfgh"),
         "260": lambda field: _publication(field, "260"),
         "264": lambda field: _publication(field, "264"),
-        "655": lambda field: _one("type", _heading(field)),
+        "655": lambda field: _one("type", subject_heading(field)),
         "340": _note("format"),
         "020": _isbn,
         "022": _issn,

@@ -128,7 +128,9 @@ def _language(record: Record, fixed: str | None, is_bibliographic: bool) -> str 
     return None
 
 
-def _subject(field: Field) -> str | None:
+def subject_heading(field: Field) -> str | None:
+    """A subject or place heading as people write it: the main part, then its subdivisions
+    ($v $x $y $z) after " -- "; relator terms and linking subfields left out."""
     heading: list[str] = []
     parts: list[str] = []
     for sub in field.subfields:
@@ -196,7 +198,7 @@ def summarize(record: Record) -> RecordSummary:
         subject
         for field in record.fields
         if field.tag.startswith("6") and not field.control_field
-        if (subject := _subject(field))
+        if (subject := subject_heading(field))
     ]
     publication = _publication_fields(record)
     edition = _first_value(record, "250", "a")
