@@ -1,16 +1,20 @@
 """create_app(settings): the one place that wires engine, services and routers."""
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
 
-from app.api import health, records
+from app.api import health, imports, records
 from app.api.body import BodyLimitMiddleware
 from app.api.problems import add_problem_schemas, install_problem_handlers
 from app.api.request_id import RequestIdMiddleware
+from app.api.routes import API_BASE
 from app.db.engine import Database, create_database
+from app.imports.service import ImportService
+from app.imports.worker import ImportWorker, worker_name
 from app.log import configure_logging
 from app.protocols.oai import router as oai
 from app.protocols.sru import router as sru
@@ -42,11 +46,25 @@ def create_app(
         max_overflow=settings.db_max_overflow,
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
+    workers: list[ImportWorker] = []
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Imports load in the background of every API process unless workers do it elsewhere.
+        for number in range(settings.import_workers):
+            worker = ImportWorker(app.state.imports, name=worker_name(number))
+            worker.start()
+            workers.append(worker)
+        yield
+        for worker in workers:
+            worker.stop()
+
     app = FastAPI(
         title="shared-catalog",
         version="1",
         description=DESCRIPTION,
         license_info={"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.database = database
@@ -58,11 +76,23 @@ def create_app(
         search_rank_window=settings.search_rank_window,
     )
     app.state.harvest = HarvestService(database, clock=clock)
+    app.state.imports = ImportService(
+        database,
+        app.state.records,
+        org_code=settings.marc_org_code,
+        clock=clock,
+        batch_size=settings.import_batch_size,
+    )
 
     install_problem_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_upload_bytes,
+        paths={API_BASE + imports.PATH: settings.max_import_bytes},
+    )
     app.add_middleware(RequestIdMiddleware)
-    app.include_router(records.router, prefix=records.API_BASE)
+    app.include_router(records.router, prefix=API_BASE)
+    app.include_router(imports.router, prefix=API_BASE)
     app.include_router(health.router)
     app.include_router(sru.router)
     app.include_router(oai.router)

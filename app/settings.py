@@ -23,6 +23,20 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         100 * 1024 * 1024, ge=1024, description="Largest request body accepted, in bytes (413)."
     )
+    max_import_bytes: int = Field(
+        16 * 1024**3,
+        ge=1024,
+        description="Largest file an import accepts, in bytes (413); it is streamed, not held.",
+    )
+    import_workers: int = Field(
+        1,
+        ge=0,
+        description="Threads in each API process that load imports; 0 when `catalog worker` "
+        "processes do it.",
+    )
+    import_batch_size: int = Field(
+        500, ge=1, le=10000, description="Records an import writes per transaction."
+    )
     page_size: int = Field(
         50, ge=1, le=1000, description="Records per page when no limit is given."
     )

@@ -81,7 +81,13 @@ def clock() -> SteppingClock:
 
 @pytest.fixture
 def settings(migrated_url: str) -> Settings:
-    return Settings(database_url=migrated_url, marc_org_code=TEST_ORG, max_upload_bytes=2_000_000)
+    # No import worker threads: the `database` fixture is one connection, for one thread.
+    return Settings(
+        database_url=migrated_url,
+        marc_org_code=TEST_ORG,
+        max_upload_bytes=2_000_000,
+        import_workers=0,
+    )
 
 
 @pytest.fixture

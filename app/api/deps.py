@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.db.engine import Database
+from app.imports.service import ImportService
 from app.services.records import RecordService
 from app.settings import Settings
 
@@ -19,6 +20,11 @@ def _records(request: Request) -> RecordService:
     return service
 
 
+def _imports(request: Request) -> ImportService:
+    service: ImportService = request.app.state.imports
+    return service
+
+
 def _database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
@@ -27,3 +33,4 @@ def _database(request: Request) -> Database:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 RecordServiceDep = Annotated[RecordService, Depends(_records)]
 DatabaseDep = Annotated[Database, Depends(_database)]
+ImportServiceDep = Annotated[ImportService, Depends(_imports)]

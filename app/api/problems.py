@@ -21,6 +21,8 @@ from app.api.errors import (
 )
 from app.api.request_id import HEADER, request_id_of
 from app.api.routes import allowed_methods
+from app.imports.options import OptionError
+from app.imports.service import ImportNotFound
 from app.services.errors import (
     RecordDeleted,
     RecordNotFound,
@@ -36,8 +38,10 @@ PROBLEMS: dict[type[Exception], tuple[int, str]] = {
     marc.UnreadableRecord: (400, "unreadable-record"),
     BadCursor: (400, "bad-cursor"),
     BadQuery: (400, "bad-query"),
+    OptionError: (400, "bad-import-option"),
     RecordNotFound: (404, "record-not-found"),
     VersionNotFound: (404, "version-not-found"),
+    ImportNotFound: (404, "import-not-found"),
     NotAcceptable: (406, "not-acceptable"),
     marc.RecordTooLong: (406, "record-too-long"),
     RecordDeleted: (410, "record-deleted"),
@@ -133,6 +137,8 @@ def _extensions(error: Exception) -> dict[str, Any]:
     if isinstance(error, BadQuery):
         found = {"parameter": error.parameter, "position": error.position}
         return {name: value for name, value in found.items() if value is not None}
+    if isinstance(error, OptionError):
+        return {"parameter": error.name}
     if isinstance(error, PayloadTooLarge):
         return {"limit": error.limit}
     if isinstance(error, VersionMismatch) and error.current is not None:

@@ -15,6 +15,7 @@ from app.api.deps import RecordServiceDep, SettingsDep
 from app.api.errors import BadCursor, BadQuery, PreconditionRequired
 from app.api.negotiation import body_format, negotiate
 from app.api.problems import problem_responses
+from app.api.routes import api_base_url
 from app.api.schemas import (
     FieldChangeOut,
     MarcJson,
@@ -34,7 +35,6 @@ from app.search.searcher import EmptyQuery, InvalidCursor, Sort
 from app.services.records import FoundRecord, RecordPage, RecordService
 from app.settings import Settings
 
-API_BASE = "/api/v1"
 MAX_VERSION = 2**31 - 1
 
 router = APIRouter(prefix="/records", tags=["records"])
@@ -81,10 +81,6 @@ FormatParam = Annotated[
     marc.Format | None,
     Query(alias="format", description="Download format; without it, Accept decides"),
 ]
-
-
-def _base(settings: Settings) -> str:
-    return settings.public_base_url.rstrip("/") + API_BASE
 
 
 def etag(version: int) -> str:
@@ -143,7 +139,7 @@ def _answer(
     if _not_modified(if_none_match, found.version):
         return Response(status_code=304, headers=headers)
     if fmt is None:
-        envelope = RecordEnvelope.of(found, base=_base(settings), of_version=of_version)
+        envelope = RecordEnvelope.of(found, base=api_base_url(settings), of_version=of_version)
         return Response(envelope.model_dump_json(), media_type="application/json", headers=headers)
     name = _file_name(found, fmt, of_version=of_version)
     headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -175,7 +171,7 @@ def create_record(
 ) -> RecordEnvelope:
     """Store a new record in any of the four formats; it gets its number in 001."""
     saved = records.create(payload, body_format(request.headers.get("content-type")))
-    base = _base(settings)
+    base = api_base_url(settings)
     response.headers["Location"] = f"{base}/records/{saved.found.id}"
     response.headers["ETag"] = etag(saved.found.version)
     return RecordEnvelope.of(saved.found, base=base, warnings=saved.warnings)
@@ -244,7 +240,7 @@ def list_records(
     # Counting costs up to count_bound rows: the first page of a search has it, or who asks.
     totals = facets if facets is not None else is_search(query) and cursor is None
     page = _search_page(records, query, sort=sort, cursor=cursor, limit=size, totals=totals)
-    base = _base(settings)
+    base = api_base_url(settings)
     next_link = None
     if page.next_key is not None:
         params = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
@@ -370,7 +366,7 @@ def replace_record(
         expected_versions=expected,
     )
     response.headers["ETag"] = etag(saved.found.version)
-    return RecordEnvelope.of(saved.found, base=_base(settings), warnings=saved.warnings)
+    return RecordEnvelope.of(saved.found, base=api_base_url(settings), warnings=saved.warnings)
 
 
 @router.delete(
@@ -404,7 +400,7 @@ def list_versions(
     record_id: RecordId, records: RecordServiceDep, settings: SettingsDep
 ) -> VersionList:
     """Every version of the record, oldest first, deletions included."""
-    base = _base(settings)
+    base = api_base_url(settings)
     return VersionList(
         record_id=record_id,
         versions=[
@@ -474,4 +470,4 @@ def diff_versions(
     )
 
 
-__all__ = ["API_BASE", "MarcJson", "router"]
+__all__ = ["MarcJson", "router"]

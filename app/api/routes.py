@@ -7,6 +7,15 @@ from re import Pattern
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, compile_path
 
+from app.settings import Settings
+
+API_BASE = "/api/v1"
+
+
+def api_base_url(settings: Settings) -> str:
+    """Where links in answers start: the public base URL (or nothing) and /api/v1."""
+    return settings.public_base_url.rstrip("/") + API_BASE
+
 
 @dataclass(frozen=True, slots=True)
 class ApiRoute:

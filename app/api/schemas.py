@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app import marc
 from app.api.problems import ProblemItem
+from app.imports.service import JobStatus
 from app.search.searcher import FacetCount, Facets
 from app.services.records import FoundRecord, RecordPage, ValidationReport, VersionInfo
 
@@ -289,3 +290,96 @@ class Health(BaseModel):
     dialect: str
     migration_current: str | None
     migration_head: str | None
+
+
+class ImportCounts(BaseModel):
+    """What became of the records read so far (a dry run counts what would have)."""
+
+    read: int
+    created: int
+    updated: int
+    unchanged: int
+    duplicates: int = Field(description="matched a stored record and left it as it is (skip)")
+    ambiguous: int = Field(description="matched several stored records: nothing was changed")
+    rejected: int
+
+
+class ImportLinks(BaseModel):
+    self: str
+    report: str = Field(description="every record's outcome as JSON; add ?format=csv for CSV")
+    rejected: str = Field(description="the rejected records as one .mrc, to fix and send again")
+
+
+class ImportJobOut(BaseModel):
+    """An import: where it stands, what it did, and where its report is."""
+
+    id: int
+    status: Literal["queued", "running", "interrupted", "done", "failed"]
+    filename: str | None
+    format: str | None = Field(description="mrc, marcxml, json or mrk; null: detected")
+    match: list[str] = Field(description="match points, the first that finds a record decides")
+    action: Literal["skip", "overlay", "merge", "add"]
+    keep: list[str] = Field(description="tags of the stored record that a merge keeps")
+    dry_run: bool
+    size_bytes: int
+    counts: ImportCounts
+    records_per_second: float | None
+    seconds_left: float | None = Field(description="an estimate, while the job runs")
+    submitted_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None = Field(description="why a failed job failed")
+    links: ImportLinks
+
+    @classmethod
+    def of(cls, job: JobStatus, *, base: str) -> "ImportJobOut":
+        url = f"{base}/imports/{job.id}"
+        return cls(
+            id=job.id,
+            status=job.status,
+            filename=job.filename,
+            format=job.format,
+            match=[point.value for point in job.options.match],
+            action=job.options.action.value,
+            keep=list(job.options.keep),
+            dry_run=job.options.dry_run,
+            size_bytes=job.size_bytes,
+            counts=ImportCounts(
+                read=job.read,
+                created=job.created,
+                updated=job.updated,
+                unchanged=job.unchanged,
+                duplicates=job.duplicates,
+                ambiguous=job.ambiguous,
+                rejected=job.rejected,
+            ),
+            records_per_second=job.records_per_second,
+            seconds_left=job.seconds_left,
+            submitted_at=job.submitted_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            error=job.error,
+            links=ImportLinks(self=url, report=f"{url}/report", rejected=f"{url}/rejected.mrc"),
+        )
+
+
+class ImportList(BaseModel):
+    """Imports, newest first; follow `next` for older ones."""
+
+    items: list[ImportJobOut]
+    next: str | None
+
+
+class ImportOutcomeOut(BaseModel):
+    """What became of one record of an upload."""
+
+    position: int = Field(description="the record's place in the file, from 0")
+    byte_offset: int | None
+    control_number: str | None = Field(description="its 001 as it came")
+    isbn: str | None
+    title: str | None
+    outcome: Literal["created", "updated", "unchanged", "duplicate", "ambiguous", "rejected"]
+    reason: str | None
+    record_id: int | None = Field(description="the catalogue record it created or changed")
+    previous_version: int | None
+    new_version: int | None

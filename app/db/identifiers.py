@@ -5,6 +5,8 @@ from collections.abc import Iterator
 
 from app import marc
 
+CONTENT_KEY = "content"  # scheme of a record's content fingerprint (app.marc.content_fingerprint)
+
 # (OCoLC)ocm00012345, (OCoLC)on1234567890 and 12345 are all OCLC number 12345.
 _ORG_PREFIX = re.compile(r"^\s*\(([^)]*)\)\s*")
 _OCLC_PREFIX = re.compile(r"^(ocm|ocn|on)", re.IGNORECASE)

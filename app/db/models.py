@@ -136,3 +136,74 @@ class RecordVersion(Base):
     created_by: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (UniqueConstraint("record_id", "version", name="uq_record_version_record_id"),)
+
+
+class ImportJob(Base):
+    """One uploaded file being (or having been) loaded; any API or worker process reads it.
+
+    `next_position` is how many records of the file are done and committed with their outcomes:
+    a job resumed after a crash starts there, so no record is written twice. `heartbeat_at` is
+    refreshed by the process working on it; a running job whose heartbeat is old was
+    interrupted, and another process may take it over."""
+
+    __tablename__ = "import_job"
+
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    filename: Mapped[str | None] = mapped_column(String(500))
+    format: Mapped[str | None] = mapped_column(String(10))
+    options: Mapped[str] = mapped_column(Text)  # JSON: match points, action, kept tags
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)  # of the upload, for the ETA
+    next_position: Mapped[int] = mapped_column(default=0)
+    read: Mapped[int] = mapped_column(default=0)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    ambiguous: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Seconds spent working, summed over every process that worked on it (for records/s).
+    busy_seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class ImportUpload(Base):
+    """The uploaded file, in pieces, so any process can read it and a restart loses nothing."""
+
+    __tablename__ = "import_upload"
+
+    job_id: Mapped[int] = mapped_column(
+        Key, ForeignKey("import_job.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ImportOutcome(Base):
+    """What became of one record of an import: its place in the file, what it was, what happened."""
+
+    __tablename__ = "import_outcome"
+
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
+    job_id: Mapped[int] = mapped_column(Key, ForeignKey("import_job.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    byte_offset: Mapped[int | None] = mapped_column(BigInteger)
+    control_number: Mapped[str | None] = mapped_column(String(300))
+    isbn: Mapped[str | None] = mapped_column(String(20))
+    title: Mapped[str | None] = mapped_column(String(500))
+    outcome: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    record_id: Mapped[int | None] = mapped_column(Key)
+    previous_version: Mapped[int | None]
+    new_version: Mapped[int | None]
+    # The record as ISO 2709, kept for rejected records so they can be fixed and sent again.
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    __table_args__ = (UniqueConstraint("job_id", "position", name="uq_import_outcome_job_id"),)

@@ -123,6 +123,32 @@ class RecordRepository:
         """How many records there are, tombstones included."""
         return self._session.scalar(select(func.count()).select_from(StoredRecord)) or 0
 
+    def live_ids_by_keys(self, keys: set[tuple[str, str]]) -> dict[tuple[str, str], set[int]]:
+        """The live records each key names: ("id", n) is record n itself, any other key a
+        (scheme, value) row of record_identifier. Keys that name nothing are left out."""
+        found: dict[tuple[str, str], set[int]] = {}
+        numbers = {int(value) for scheme, value in keys if scheme == "id" and value.isdigit()}
+        if numbers:
+            live = select(StoredRecord.id).where(
+                StoredRecord.id.in_(numbers), StoredRecord.deleted_at.is_(None)
+            )
+            for record_id in self._session.scalars(live):
+                found[("id", str(record_id))] = {record_id}
+        pairs = [(scheme, value) for scheme, value in keys if scheme != "id"]
+        for start in range(0, len(pairs), 500):
+            chunk = pairs[start : start + 500]
+            statement = (
+                select(RecordIdentifier.scheme, RecordIdentifier.value, RecordIdentifier.record_id)
+                .join(StoredRecord, StoredRecord.id == RecordIdentifier.record_id)
+                .where(
+                    tuple_(RecordIdentifier.scheme, RecordIdentifier.value).in_(chunk),
+                    StoredRecord.deleted_at.is_(None),
+                )
+            )
+            for scheme, value, record_id in self._session.execute(statement):
+                found.setdefault((scheme, value), set()).add(record_id)
+        return found
+
     def has_any(self) -> bool:
         """Whether the catalogue has ever held a record (tombstones count)."""
         return bool(self._session.scalar(select(exists().select_from(StoredRecord))))

@@ -10,6 +10,7 @@ from app.marc.fold import fold
 from app.marc.formats import Format
 from app.marc.identity import assign_identity, mark_deleted, stamp
 from app.marc.marcjson import from_stored_json, to_json
+from app.marc.merge import content_fingerprint, keep_local_fields, same_content, tag_matches
 from app.marc.mnemonic import to_mnemonic_line
 from app.marc.normalize import normalize
 from app.marc.parsed import ParsedRecord
@@ -45,12 +46,14 @@ __all__ = [
     "Subfield",
     "UnreadableRecord",
     "assign_identity",
+    "content_fingerprint",
     "detect_format",
     "diff",
     "dublin_core",
     "filing_title",
     "fold",
     "from_stored_json",
+    "keep_local_fields",
     "marcxml_element",
     "mark_deleted",
     "material",
@@ -60,9 +63,11 @@ __all__ = [
     "normalize_lccn",
     "read",
     "read_one",
+    "same_content",
     "search_text",
     "stamp",
     "summarize",
+    "tag_matches",
     "to_json",
     "to_mnemonic_line",
     "validate",

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app import marc
 from app.db.engine import Database
-from app.db.identifiers import identifier_pairs
+from app.db.identifiers import CONTENT_KEY, identifier_pairs
 from app.db.models import RecordVersion, StoredRecord
 from app.db.records import RecordRepository
 from app.search.backend import backend_for
@@ -123,6 +123,61 @@ class ImportOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredCopy:
+    """A live record as stored now, for comparing and merging with an incoming one."""
+
+    id: int
+    version: int
+    record: marc.Record
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a batch of look-up keys found: the live records each key names, and those records.
+
+    Keys are (scheme, value) as app.db.identifiers stores them, and ("id", number) for this
+    catalogue's own record numbers."""
+
+    found: dict[tuple[str, str], frozenset[int]]
+    records: dict[int, StoredCopy]
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A record to store under a new number."""
+
+    record: marc.Record
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """A new version of a live record, if it is still at `expected_version`."""
+
+    record_id: int
+    expected_version: int
+    record: marc.Record
+
+
+Change = NewRecord | NewVersion
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """A change written: the record's number and its version before (None: new) and after."""
+
+    record_id: int
+    previous_version: int | None
+    new_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """A change not written, and why (the record changed since, or the database refused it)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Written:
     record: marc.Record  # canonical: 001/003/005 assigned
     columns: dict[str, Any]
@@ -177,9 +232,8 @@ class RecordService:
 
     # -- reading and checking input -------------------------------------------------------
 
-    def _accept(
-        self, parsed: marc.ParsedRecord
-    ) -> tuple[marc.Record, tuple[marc.MarcProblem, ...]]:
+    def accept(self, parsed: marc.ParsedRecord) -> tuple[marc.Record, tuple[marc.MarcProblem, ...]]:
+        """The record and its warnings if it may be stored; raises InvalidRecord if not."""
         problems = parsed.warnings + marc.validate(parsed.record)
         if any(p.severity == "error" for p in problems):
             raise marc.InvalidRecord(tuple(p.at(parsed.position) for p in problems))
@@ -238,7 +292,11 @@ class RecordService:
         return _Written(
             record=canonical,
             columns=columns,
-            identifiers=tuple(dict.fromkeys(identifier_pairs(summary))),
+            # The content fingerprint finds a record sent again even when it has no number.
+            identifiers=(
+                *dict.fromkeys(identifier_pairs(summary)),
+                (CONTENT_KEY, marc.content_fingerprint(canonical)),
+            ),
             document=search_document(record_id, canonical),
         )
 
@@ -277,7 +335,7 @@ class RecordService:
 
         Raises UnreadableRecord or InvalidRecord (nothing stored) when the payload is not one
         acceptable record."""
-        record, warnings = self._accept(marc.read_one(payload, fmt))
+        record, warnings = self.accept(marc.read_one(payload, fmt))
         warnings += self._copy_warning(record)
         with self._db.writer.begin() as session:
             now = self._now(session)
@@ -319,7 +377,7 @@ class RecordService:
 
         Raises RecordNotFound, RecordDeleted, VersionMismatch (nothing changed), or the
         input errors of create."""
-        record, warnings = self._accept(marc.read_one(payload, fmt))
+        record, warnings = self.accept(marc.read_one(payload, fmt))
         try:
             with self._db.writer.begin() as session:
                 now = self._now(session)
@@ -633,7 +691,7 @@ class RecordService:
                     outcome.rejected.append(item)
                     continue
                 try:
-                    record, _ = self._accept(item)
+                    record, _ = self.accept(item)
                 except marc.InvalidRecord as invalid:
                     outcome.rejected.extend(p for p in invalid.problems if p.severity == "error")
                     continue
@@ -649,10 +707,11 @@ class RecordService:
                 on_progress(outcome)
         return outcome
 
-    def _insert_batch(self, session: Session, records: list[marc.Record]) -> None:
-        """Insert new records with a few statements, not a few per record (the bulk path)."""
+    def _insert_batch(self, session: Session, records: list[marc.Record]) -> list[int]:
+        """Insert new records with a few statements, not a few per record (the bulk path);
+        return their numbers, in order."""
         if not records:
-            return
+            return []
         now = self._now(session)
         repository = RecordRepository(session)
         ids = repository.reserve_ids(len(records))
@@ -688,6 +747,86 @@ class RecordService:
             ],
         )
         self._searcher.backend.store(session, [w.document for w in written])
+        return ids
+
+    def lookup(self, keys: set[tuple[str, str]]) -> Lookup:
+        """The live records that look-up keys name (see Lookup), in one short read."""
+        with self._db.reader() as session:
+            repository = RecordRepository(session)
+            found = repository.live_ids_by_keys(keys)
+            ids = set().union(*found.values()) if found else set()
+            copies = {
+                row.id: StoredCopy(row.id, row.version, _record_from_json(row.marc_json))
+                for row in repository.get_many(sorted(ids)).values()
+            }
+        return Lookup(found={key: frozenset(ids) for key, ids in found.items()}, records=copies)
+
+    def apply(
+        self,
+        changes: list[Change],
+        *,
+        change_name: str,
+        then: Callable[[Session, list[Applied | Refused]], None],
+    ) -> list[Applied | Refused]:
+        """Write a batch of changes in one transaction, and `then` in the same transaction
+        (an import writes its report there, so a crash leaves both or neither).
+
+        When the database refuses the batch, it is written again one change at a time, each
+        in a savepoint, and the changes it still refuses come back as Refused."""
+        try:
+            with self._db.writer.begin() as session:
+                results = self._apply_in(session, changes, change_name, one_by_one=False)
+                then(session, results)
+        except (IntegrityError, DataError, StaleDataError):
+            with self._db.writer.begin() as session:
+                results = self._apply_in(session, changes, change_name, one_by_one=True)
+                then(session, results)
+        return results
+
+    def _apply_in(
+        self, session: Session, changes: list[Change], change_name: str, *, one_by_one: bool
+    ) -> list[Applied | Refused]:
+        now = self._now(session)
+        results: list[Applied | Refused | None] = [None] * len(changes)
+        new = [(i, c.record) for i, c in enumerate(changes) if isinstance(c, NewRecord)]
+        if not one_by_one:
+            ids = self._insert_batch(session, [record for _, record in new])
+            for (i, _), record_id in zip(new, ids, strict=True):
+                results[i] = Applied(record_id, None, 1)
+        for i, change in enumerate(changes):
+            if results[i] is not None:
+                continue
+            if not one_by_one:
+                results[i] = self._new_version(session, change, change_name, now)
+                continue
+            try:
+                with session.begin_nested():
+                    results[i] = self._new_version(session, change, change_name, now)
+            except (IntegrityError, DataError, StaleDataError) as error:
+                reason = getattr(error, "orig", None) or error
+                results[i] = Refused(f"the database refused the record: {reason}")
+        return [result for result in results if result is not None]
+
+    def _new_version(
+        self, session: Session, change: Change, change_name: str, now: datetime
+    ) -> Applied | Refused:
+        if isinstance(change, NewRecord):
+            row, _ = self._insert(session, change.record, now)
+            return Applied(row.id, None, 1)
+        current = RecordRepository(session).get(change.record_id)
+        if current is None or current.deleted_at is not None:
+            return Refused(f"record {change.record_id} was deleted since it was matched")
+        row = current
+        if row.version != change.expected_version:
+            return Refused(
+                f"record {change.record_id} changed since it was matched "
+                f"(version {change.expected_version}, now {row.version})"
+            )
+        row.version += 1
+        self._write_current(session, row, change.record, now=now)
+        self._add_version(session, row, change_name)
+        session.flush()
+        return Applied(row.id, row.version - 1, row.version)
 
     def _insert_each(self, accepted: list[tuple[int, marc.Record]], outcome: ImportOutcome) -> None:
         with self._db.writer.begin() as session:

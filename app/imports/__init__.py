@@ -1,0 +1,1 @@
+"""The bulk import pipeline: uploaded files loaded in the background, matched, merged, reported."""

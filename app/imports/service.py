@@ -1,0 +1,561 @@
+"""Import jobs: submit a file, let a worker load it in batches, read its progress and report.
+
+A batch's record writes, its outcomes and the job's new position are one transaction: a
+process killed at any moment leaves whole batches or none, and whoever takes the job over
+starts at the first record not yet done, so nothing is written twice.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session
+
+from app import marc
+from app.db.engine import Database
+from app.db.identifiers import CONTENT_KEY, identifier_pairs
+from app.db.imports import ImportRepository
+from app.db.models import ImportJob
+from app.imports.options import Action, ImportOptions, MatchPoint
+from app.imports.upload import PIECE_BYTES, UploadStream, record_streams
+from app.services.records import (
+    Applied,
+    Change,
+    Lookup,
+    NewRecord,
+    NewVersion,
+    RecordService,
+    Refused,
+)
+
+logger = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+OUTCOMES = ("created", "updated", "unchanged", "duplicate", "ambiguous", "rejected")
+_COUNTERS = {
+    "created": "created",
+    "updated": "updated",
+    "unchanged": "unchanged",
+    "duplicate": "duplicates",
+    "ambiguous": "ambiguous",
+    "rejected": "rejected",
+}
+
+
+class ImportNotFound(LookupError):
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f"There is no import {job_id}.")
+        self.job_id = job_id
+
+
+@dataclass(frozen=True, slots=True)
+class JobStatus:
+    """An import as anyone may see it. `status` is queued, running, interrupted (its process
+    stopped; another takes it over), done or failed."""
+
+    id: int
+    status: str
+    filename: str | None
+    format: str | None
+    options: ImportOptions
+    size_bytes: int
+    read: int
+    created: int
+    updated: int
+    unchanged: int
+    duplicates: int
+    ambiguous: int
+    rejected: int
+    records_per_second: float | None
+    seconds_left: float | None
+    submitted_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one record of an upload."""
+
+    position: int
+    byte_offset: int | None
+    control_number: str | None
+    isbn: str | None
+    title: str | None
+    outcome: str
+    reason: str | None
+    record_id: int | None
+    previous_version: int | None
+    new_version: int | None
+
+
+@dataclass(slots=True)
+class _Item:
+    """One record of a batch on its way through the pipeline."""
+
+    position: int
+    offset: int | None
+    record: marc.Record | None = None
+    summary: marc.RecordSummary | None = None
+    outcome: str = "rejected"
+    reason: str | None = None
+    raw: bytes | None = None
+    change: Change | None = None
+    record_id: int | None = None
+    previous_version: int | None = None
+    new_version: int | None = None
+    keys: list[list[tuple[str, str]]] = field(default_factory=list)
+    content_key: tuple[str, str] | None = None
+
+
+class ImportService:
+    """Import jobs over one database, writing records through a RecordService."""
+
+    def __init__(
+        self,
+        database: Database,
+        records: RecordService,
+        *,
+        org_code: str,
+        clock: Clock,
+        batch_size: int = 500,
+        stale_after: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self._db = database
+        self._records = records
+        self._org_code = org_code
+        self._clock = clock
+        self._batch_size = batch_size
+        self._stale_after = stale_after
+
+    # -- submitting and reading ---------------------------------------------------------------
+
+    def submit(
+        self,
+        source: BinaryIO,
+        *,
+        filename: str | None,
+        fmt: marc.Format | None,
+        options: ImportOptions,
+    ) -> JobStatus:
+        """Store the upload and queue its job; a worker loads it. Returns the job as queued."""
+        with self._db.writer.begin() as session:
+            repository = ImportRepository(session)
+            job = repository.add_job(
+                ImportJob(
+                    status="queued",
+                    filename=filename[:500] if filename else None,
+                    format=fmt.value if fmt else None,
+                    options=options.to_json(),
+                    dry_run=options.dry_run,
+                    size_bytes=0,
+                    bytes_done=0,
+                    next_position=0,
+                    read=0,
+                    created=0,
+                    updated=0,
+                    unchanged=0,
+                    duplicates=0,
+                    ambiguous=0,
+                    rejected=0,
+                    busy_seconds=0.0,
+                    submitted_at=self._clock(),
+                )
+            )
+            size = 0
+            for seq, piece in enumerate(iter(lambda: source.read(PIECE_BYTES), b"")):
+                repository.add_upload_piece(job.id, seq, piece)
+                size += len(piece)
+            repository.update_job(job.id, size_bytes=size)
+            job_id = job.id
+        logger.info("import queued", extra={"job_id": job_id, "bytes": size})
+        return self.status(job_id)
+
+    def status(self, job_id: int) -> JobStatus:
+        """The job now. Raises ImportNotFound."""
+        with self._db.reader() as session:
+            job = ImportRepository(session).job(job_id)
+            if job is None:
+                raise ImportNotFound(job_id)
+            return self._status(job)
+
+    def jobs(self, *, before: int | None = None, limit: int = 50) -> list[JobStatus]:
+        """The newest jobs first."""
+        with self._db.reader() as session:
+            return [
+                self._status(job)
+                for job in ImportRepository(session).jobs(before=before, limit=limit)
+            ]
+
+    def _status(self, job: ImportJob) -> JobStatus:
+        status = job.status
+        stale = self._clock() - self._stale_after
+        if status == "running" and job.heartbeat_at is not None and job.heartbeat_at < stale:
+            status = "interrupted"
+        rate = job.read / job.busy_seconds if job.busy_seconds > 0 and job.read else None
+        left = None
+        if status in ("running", "interrupted") and job.bytes_done and job.size_bytes:
+            left = job.busy_seconds * (job.size_bytes - job.bytes_done) / job.bytes_done
+        return JobStatus(
+            id=job.id,
+            status=status,
+            filename=job.filename,
+            format=job.format,
+            options=ImportOptions.from_json(job.options, dry_run=job.dry_run),
+            size_bytes=job.size_bytes,
+            read=job.read,
+            created=job.created,
+            updated=job.updated,
+            unchanged=job.unchanged,
+            duplicates=job.duplicates,
+            ambiguous=job.ambiguous,
+            rejected=job.rejected,
+            records_per_second=round(rate, 1) if rate is not None else None,
+            seconds_left=round(max(left, 0.0), 1) if left is not None else None,
+            submitted_at=job.submitted_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            error=job.error,
+        )
+
+    def outcomes(self, job_id: int, *, batch: int = 1000) -> Iterator[Outcome]:
+        """Every record's outcome in file order, read a batch per short transaction."""
+        self.status(job_id)
+        after = -1
+        while True:
+            with self._db.reader() as session:
+                rows = ImportRepository(session).outcomes(job_id, after=after, limit=batch)
+                found = [
+                    Outcome(
+                        position=row.position,
+                        byte_offset=row.byte_offset,
+                        control_number=row.control_number,
+                        isbn=row.isbn,
+                        title=row.title,
+                        outcome=row.outcome,
+                        reason=row.reason,
+                        record_id=row.record_id,
+                        previous_version=row.previous_version,
+                        new_version=row.new_version,
+                    )
+                    for row in rows
+                ]
+            yield from found
+            if len(found) < batch:
+                return
+            after = found[-1].position
+
+    def rejected_records(self, job_id: int, *, batch: int = 1000) -> Iterator[bytes]:
+        """The rejected records as ISO 2709, to fix and send again (those too damaged to write
+        out are only in the report)."""
+        self.status(job_id)
+        after = -1
+        while True:
+            with self._db.reader() as session:
+                rows = ImportRepository(session).rejected(job_id, after=after, limit=batch)
+            for _, raw in rows:
+                yield raw
+            if len(rows) < batch:
+                return
+            after = rows[-1][0]
+
+    # -- working --------------------------------------------------------------------------------
+
+    def claim(self, worker: str) -> int | None:
+        """Take the oldest job waiting (or left by a dead process) for this worker, or None."""
+        with self._db.writer.begin() as session:
+            repository = ImportRepository(session)
+            now = self._clock()
+            job_id = repository.claimable(stale_before=now - self._stale_after)
+            if job_id is None:
+                return None
+            job = repository.job(job_id)
+            assert job is not None
+            repository.update_job(
+                job_id,
+                status="running",
+                worker=worker[:200],
+                heartbeat_at=now,
+                started_at=job.started_at or now,
+            )
+        logger.info("import claimed", extra={"job_id": job_id, "worker": worker})
+        return job_id
+
+    def work_once(self, worker: str, *, stopping: Callable[[], bool] = lambda: False) -> bool:
+        """Claim a job and run it to the end; False when no job was waiting."""
+        job_id = self.claim(worker)
+        if job_id is None:
+            return False
+        self.run(job_id, stopping=stopping)
+        return True
+
+    def run(self, job_id: int, *, stopping: Callable[[], bool] = lambda: False) -> JobStatus:
+        """Load a claimed job from its first record not yet done to the end of its file.
+
+        When `stopping()` turns true, the job goes back to the queue after the current batch,
+        for any worker to carry on from there."""
+        with self._db.reader() as session:
+            job = ImportRepository(session).job(job_id)
+            if job is None:
+                raise ImportNotFound(job_id)
+            size = job.size_bytes
+            start = job.next_position
+            fmt = marc.Format(job.format) if job.format else None
+            options = ImportOptions.from_json(job.options, dry_run=job.dry_run)
+        upload = UploadStream(lambda seq: self._piece(job_id, seq), size)
+        try:
+            items = self._read(upload, fmt)
+            for batch in _batches(items, self._batch_size):
+                if batch[-1][0] < start:
+                    continue
+                if stopping():
+                    return self._finish(job_id, "queued", None)
+                started = time.perf_counter()
+                todo = [item for item in batch if item[0] >= start]
+                self._load_batch(job_id, todo, options, upload.tell(), started)
+        except _Unreadable as unreadable:
+            return self._finish(job_id, "failed", unreadable.reason)
+        except Exception as error:
+            logger.exception("import failed", extra={"job_id": job_id})
+            return self._finish(job_id, "failed", f"the import stopped: {error}")
+        return self._finish(job_id, "done", None)
+
+    def _piece(self, job_id: int, seq: int) -> bytes | None:
+        with self._db.reader() as session:
+            return ImportRepository(session).upload_piece(job_id, seq)
+
+    def _read(
+        self, upload: UploadStream, fmt: marc.Format | None
+    ) -> Iterator[tuple[int, marc.ParsedRecord | marc.MarcProblem]]:
+        """(position, record or problem) of every record of every file in the upload."""
+        position = 0
+        reader = _buffered(upload)
+        for stream in record_streams(reader):
+            for item in marc.read(stream, fmt):
+                # Only a file that cannot be read at all fails the job; a bad record is reported.
+                if isinstance(item, marc.MarcProblem) and item.code == "unreadable-file":
+                    raise _Unreadable(item.message)
+                yield position, item
+                position += 1
+
+    def _finish(self, job_id: int, status: str, error: str | None) -> JobStatus:
+        with self._db.writer.begin() as session:
+            now = self._clock()
+            ImportRepository(session).update_job(
+                job_id,
+                status=status,
+                error=error,
+                finished_at=now if status in ("done", "failed") else None,
+                heartbeat_at=now,
+            )
+        logger.info("import finished", extra={"job_id": job_id, "status": status})
+        return self.status(job_id)
+
+    # -- one batch ----------------------------------------------------------------------------
+
+    def _load_batch(
+        self,
+        job_id: int,
+        batch: list[tuple[int, marc.ParsedRecord | marc.MarcProblem]],
+        options: ImportOptions,
+        bytes_done: int,
+        started: float,
+    ) -> None:
+        items = [self._checked(position, parsed) for position, parsed in batch]
+        accepted = [item for item in items if item.record is not None]
+        for item in accepted:
+            assert item.summary is not None
+            assert item.record is not None
+            item.keys = [self._keys(item.summary, point) for point in options.match]
+            numbered = marc.assign_identity(
+                item.record, control_number="0", org_code=self._org_code, timestamp=self._clock()
+            )
+            item.content_key = (CONTENT_KEY, marc.content_fingerprint(numbered))
+        keys = {key for item in accepted for keys in item.keys for key in keys}
+        keys |= {item.content_key for item in accepted if item.content_key is not None}
+        lookup = self._records.lookup(keys) if keys and options.action is not Action.ADD else None
+        pending: dict[tuple[str, str], int] = {}
+        for item in accepted:
+            self._decide(item, options, lookup, pending)
+        changes = [item.change for item in items if item.change is not None and not options.dry_run]
+
+        def then(session: Session, results: list[Applied | Refused]) -> None:
+            changed = iter(results)
+            for item in items:
+                if item.change is None or options.dry_run:
+                    continue
+                result = next(changed)
+                if isinstance(result, Refused):
+                    item.outcome, item.reason, item.record_id = "rejected", result.reason, None
+                    continue
+                item.record_id = result.record_id
+                item.previous_version = result.previous_version
+                item.new_version = result.new_version
+            self._report(session, job_id, items, bytes_done, time.perf_counter() - started)
+
+        self._records.apply(changes, change_name="import", then=then)
+
+    def _checked(self, position: int, parsed: marc.ParsedRecord | marc.MarcProblem) -> _Item:
+        if isinstance(parsed, marc.MarcProblem):
+            return _Item(position, None, reason=parsed.message)
+        item = _Item(position, parsed.offset, summary=marc.summarize(parsed.record))
+        try:
+            item.record, _ = self._records.accept(parsed)
+        except marc.InvalidRecord as invalid:
+            errors = [p.message for p in invalid.problems if p.severity == "error"]
+            item.reason = "; ".join(errors)
+            try:
+                item.raw = marc.write(parsed.record, marc.Format.MRC)
+            except marc.RecordTooLong:
+                item.raw = None
+        return item
+
+    def _keys(self, summary: marc.RecordSummary, point: MatchPoint) -> list[tuple[str, str]]:
+        """The look-up keys of one match point of an incoming record."""
+        if point is MatchPoint.CONTROL:
+            number, org = summary.control_number, summary.control_number_org
+            if not number:
+                return []
+            if org == self._org_code:
+                return [("id", number)] if number.isdigit() else []
+            return [("035", f"({org}){number}" if org else number)]
+        if point is MatchPoint.SYSTEM:
+            return [("035", number.strip()[:300]) for number in summary.control_numbers]
+        wanted = {MatchPoint.ISBN: "isbn", MatchPoint.ISSN: "issn", MatchPoint.LCCN: "lccn"}
+        return [pair for pair in identifier_pairs(summary) if pair[0] == wanted[point]]
+
+    def _decide(
+        self,
+        item: _Item,
+        options: ImportOptions,
+        lookup: Lookup | None,
+        pending: dict[tuple[str, str], int],
+    ) -> None:
+        """Set what becomes of an accepted record: its outcome and the change to write."""
+        assert item.record is not None
+        if options.action is Action.ADD or lookup is None:
+            item.outcome, item.change = "created", NewRecord(item.record)
+            return
+        for keys in item.keys:
+            earlier = next((pending[key] for key in keys if key in pending), None)
+            matched = set().union(*(lookup.found.get(key, frozenset()) for key in keys))
+            if earlier is not None and not matched:
+                item.outcome = "duplicate"
+                item.reason = f"the same record as number {earlier + 1} of this file"
+                return
+            if len(matched) > 1:
+                numbers = ", ".join(str(n) for n in sorted(matched))
+                item.outcome = "ambiguous"
+                item.reason = f"matches records {numbers}; nothing was changed"
+                return
+            if matched:
+                self._on_match(item, options, lookup, matched.pop())
+                return
+        # Matched on nothing asked for, it may still be a record sent before, word for word.
+        same = item.content_key
+        if same is not None and (found := lookup.found.get(same)):
+            item.outcome, item.record_id = "unchanged", min(found)
+            return
+        if same is not None and same in pending:
+            item.outcome = "duplicate"
+            item.reason = f"the same record as number {pending[same] + 1} of this file"
+            return
+        item.outcome, item.change = "created", NewRecord(item.record)
+        for key in [*(key for keys in item.keys for key in keys), *([same] if same else [])]:
+            pending.setdefault(key, item.position)
+
+    def _on_match(
+        self, item: _Item, options: ImportOptions, lookup: Lookup, record_id: int
+    ) -> None:
+        assert item.record is not None
+        stored = lookup.records[record_id]
+        item.record_id = record_id
+        incoming = item.record
+        if options.action is Action.MERGE:
+            incoming = marc.keep_local_fields(incoming, stored.record, options.keep)
+        canonical = marc.assign_identity(
+            incoming,
+            control_number=str(record_id),
+            org_code=self._org_code,
+            timestamp=self._clock(),
+        )
+        if marc.same_content(canonical, stored.record):
+            item.outcome, item.reason = "unchanged", None
+            return
+        if options.action is Action.SKIP:
+            item.outcome = "duplicate"
+            item.reason = f"matches record {record_id}, kept as it is (action skip)"
+            return
+        item.outcome = "updated"
+        item.previous_version = stored.version
+        item.change = NewVersion(record_id, stored.version, incoming)
+
+    def _report(
+        self, session: Session, job_id: int, items: list[_Item], bytes_done: int, seconds: float
+    ) -> None:
+        """Write the batch's outcomes and move the job on, in the batch's transaction."""
+        repository = ImportRepository(session)
+        repository.add_outcomes(
+            [
+                {
+                    "job_id": job_id,
+                    "position": item.position,
+                    "byte_offset": item.offset,
+                    "control_number": _clip(
+                        item.summary.control_number if item.summary else None, 300
+                    ),
+                    "isbn": item.summary.isbns[0] if item.summary and item.summary.isbns else None,
+                    "title": _clip(item.summary.title if item.summary else None, 500),
+                    "outcome": item.outcome,
+                    "reason": item.reason,
+                    "record_id": item.record_id,
+                    "previous_version": item.previous_version,
+                    "new_version": item.new_version,
+                    "raw": item.raw,
+                }
+                for item in items
+            ]
+        )
+        job = repository.job(job_id)
+        assert job is not None
+        counts = {name: getattr(job, name) for name in _COUNTERS.values()}
+        for item in items:
+            counts[_COUNTERS[item.outcome]] += 1
+        repository.update_job(
+            job_id,
+            next_position=items[-1].position + 1 if items else job.next_position,
+            read=job.read + len(items),
+            bytes_done=bytes_done,
+            heartbeat_at=self._clock(),
+            busy_seconds=job.busy_seconds + seconds,
+            **counts,
+        )
+
+
+class _Unreadable(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _clip(text: str | None, length: int) -> str | None:
+    return text[:length] if text is not None else None
+
+
+def _batches(
+    items: Iterator[tuple[int, marc.ParsedRecord | marc.MarcProblem]], size: int
+) -> Iterator[list[tuple[int, marc.ParsedRecord | marc.MarcProblem]]]:
+    while batch := list(islice(items, size)):
+        yield batch
+
+
+def _buffered(upload: UploadStream) -> BinaryIO:
+    """The upload behind a read buffer, as the MARC readers and gzip/zip expect."""
+    return io.BufferedReader(upload, buffer_size=PIECE_BYTES)

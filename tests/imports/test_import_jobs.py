@@ -1,0 +1,286 @@
+"""Import jobs on real files, on both engines: matching, actions, dry run, damage, resuming."""
+
+import gzip
+import io
+import zipfile
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from app import marc
+from app.db.engine import Database
+from app.db.models import ImportJob
+from app.imports.options import ImportOptions
+from app.imports.service import ImportService, JobStatus
+from app.marc.records import data_field, insert_in_tag_order
+from app.search.query import SearchQuery, Text
+from app.services.records import RecordService
+
+from support import CORPUS, SAMPLES, TEST_ORG, SteppingClock
+
+VIETNAMESE = SAMPLES / "vietnamese-made-here.mrk"
+MALFORMED = CORPUS / "malformed"
+LC = CORPUS / "iso2709" / "pymarc" / "test.dat"
+
+
+class Catalogue:
+    """A record service and an import service over the test's database; batches of 4."""
+
+    def __init__(self, database: Database, clock: SteppingClock) -> None:
+        self.records = RecordService(database, org_code=TEST_ORG, clock=clock)
+        self.imports = ImportService(
+            database, self.records, org_code=TEST_ORG, clock=clock, batch_size=4
+        )
+
+    def load(self, data: bytes, name: str = "upload", **options: str | bool) -> JobStatus:
+        job = self.imports.submit(
+            io.BytesIO(data),
+            filename=name,
+            fmt=None,
+            options=ImportOptions.parse(**options),  # type: ignore[arg-type]
+        )
+        assert job.status == "queued"
+        assert self.imports.work_once("test-worker")
+        return self.imports.status(job.id)
+
+    def outcomes(self, job: JobStatus) -> list[str]:
+        return [outcome.outcome for outcome in self.imports.outcomes(job.id)]
+
+
+@pytest.fixture
+def catalogue(database: Database, clock: SteppingClock) -> Catalogue:
+    return Catalogue(database, clock)
+
+
+def counts(job: JobStatus) -> dict[str, int]:
+    names = ("read", "created", "updated", "unchanged", "duplicates", "ambiguous", "rejected")
+    return {name: getattr(job, name) for name in names if getattr(job, name)}
+
+
+def test_a_file_loads_in_batches_and_is_searchable_when_done(catalogue: Catalogue) -> None:
+    job = catalogue.load(VIETNAMESE.read_bytes(), "vietnamese-made-here.mrk")
+    assert job.status == "done"
+    assert counts(job) == {"read": 19, "created": 19}
+    assert job.records_per_second is not None
+    outcomes = list(catalogue.imports.outcomes(job.id))
+    assert [o.position for o in outcomes] == list(range(19))
+    assert outcomes[0].title == "Kim Vân Kiều truyện"
+    assert all(o.record_id is not None and o.new_version == 1 for o in outcomes)
+    page = catalogue.records.search(
+        SearchQuery(text=Text(("cam", "nang", "nghe"))), limit=5, totals=True
+    )
+    assert [found.summary.title for found in page.items] == ["Cẩm nang nghề thư viện"]
+
+
+def test_the_same_file_again_adds_nothing_and_reports_every_record_unchanged(
+    catalogue: Catalogue,
+) -> None:
+    first = catalogue.load(VIETNAMESE.read_bytes())
+    again = catalogue.load(VIETNAMESE.read_bytes())
+    assert counts(again) == {"read": 19, "unchanged": 19}
+    assert catalogue.records.count_records() == 19
+    ids = [o.record_id for o in catalogue.imports.outcomes(first.id)]
+    assert [o.record_id for o in catalogue.imports.outcomes(again.id)] == ids
+
+
+def lc_records() -> str:
+    """Ten Library of Congress records (001 and 003 IMchF, ISBNs) as .mrk text."""
+    with LC.open("rb") as source:
+        records = [item.record for item in marc.read(source, marc.Format.MRC)]
+    return b"".join(marc.write(record, marc.Format.MRK) for record in records).decode()
+
+
+def edited(old: str, new: str) -> bytes:
+    text = lc_records()
+    assert text.count(old) == 1
+    return text.replace(old, new).encode()
+
+
+DBI = "$aProgramming the Perl DBI /"
+
+
+def test_actions_on_a_changed_record(catalogue: Catalogue) -> None:
+    catalogue.load(lc_records().encode())
+    changed = edited(DBI, "$aProgramming the Perl DBI :$bsecond edition /")
+    skipped = catalogue.load(changed, action="skip")
+    assert counts(skipped) == {"read": 10, "unchanged": 9, "duplicates": 1}
+    overlaid = catalogue.load(changed, action="overlay", match="isbn")
+    assert counts(overlaid) == {"read": 10, "unchanged": 9, "updated": 1}
+    (updated,) = [o for o in catalogue.imports.outcomes(overlaid.id) if o.outcome == "updated"]
+    assert (updated.previous_version, updated.new_version) == (1, 2)
+    assert updated.record_id is not None
+    found = catalogue.records.get(updated.record_id)
+    assert found.summary.title == "Programming the Perl DBI : second edition"
+    history = catalogue.records.versions(updated.record_id)
+    assert [(v.version, v.change) for v in history] == [(1, "create"), (2, "import")]
+    assert catalogue.records.count_records() == 10
+    # Matched on its 001/003, kept as 035 (IMchF)fol05754809 when it was first stored.
+    assert counts(catalogue.load(changed, match="001", action="overlay")) == {
+        "read": 10,
+        "unchanged": 10,
+    }
+
+
+def test_merge_keeps_the_stored_records_local_fields(catalogue: Catalogue) -> None:
+    first = catalogue.load(lc_records().encode())
+    target = next(
+        o for o in catalogue.imports.outcomes(first.id) if o.title == "Programming the Perl DBI"
+    )
+    assert target.record_id is not None
+    record = catalogue.records.get(target.record_id).record
+    insert_in_tag_order(record, data_field("910", " ", " ", [("a", "Kho A")]))
+    catalogue.records.replace(
+        target.record_id,
+        marc.write(record, marc.Format.MRC),
+        marc.Format.MRC,
+        expected_versions=None,
+    )
+    changed = edited(DBI, "$aProgramming the Perl DBI :$bsecond edition /")
+    merged = catalogue.load(changed, action="merge", keep="9XX")
+    assert counts(merged) == {"read": 10, "unchanged": 9, "updated": 1}
+    stored = catalogue.records.get(target.record_id)
+    assert [f.subfields[0].value for f in stored.record.fields if f.tag == "910"] == ["Kho A"]
+    assert stored.summary.title == "Programming the Perl DBI : second edition"
+    # The same merge again finds nothing to change: the kept field is already there.
+    assert counts(catalogue.load(changed, action="merge")) == {"read": 10, "unchanged": 10}
+    # An overlay replaces the record whole, local field and all.
+    overlaid = catalogue.load(changed, action="overlay")
+    assert counts(overlaid) == {"read": 10, "unchanged": 9, "updated": 1}
+    stored = catalogue.records.get(target.record_id)
+    assert not [f for f in stored.record.fields if f.tag == "910"]
+
+
+def test_a_record_matching_several_stored_records_changes_nothing(catalogue: Catalogue) -> None:
+    source = (SAMPLES / "traject-manufacturing-consent.mrc").read_bytes()
+    catalogue.load(source, action="add")
+    catalogue.load(source, action="add")
+    assert catalogue.records.count_records() == 2
+    job = catalogue.load(source, match="isbn", action="overlay")
+    assert counts(job) == {"read": 1, "ambiguous": 1}
+    (outcome,) = catalogue.imports.outcomes(job.id)
+    assert outcome.reason is not None
+    assert outcome.reason.startswith("matches records ")
+    assert outcome.isbn == "9780375714498"
+    assert [
+        v.version for v in catalogue.records.versions(1 if False else outcome_ids(catalogue)[0])
+    ] == [1]
+
+
+def outcome_ids(catalogue: Catalogue) -> list[int]:
+    return sorted(
+        o.record_id
+        for job in catalogue.imports.jobs()
+        for o in catalogue.imports.outcomes(job.id)
+        if o.record_id is not None
+    )
+
+
+def test_a_dry_run_reports_everything_and_writes_nothing(catalogue: Catalogue) -> None:
+    job = catalogue.load(VIETNAMESE.read_bytes(), dry_run=True)
+    assert job.options.dry_run
+    assert counts(job) == {"read": 19, "created": 19}
+    assert catalogue.records.count_records() == 0
+    assert all(o.record_id is None for o in catalogue.imports.outcomes(job.id))
+
+
+def test_the_same_record_twice_in_one_file_is_stored_once(catalogue: Catalogue) -> None:
+    one = (SAMPLES / "traject-manufacturing-consent.mrc").read_bytes()
+    job = catalogue.load(one * 6)  # two batches of 4: within a batch and across them
+    # Within its batch the copies are duplicates of the first; later batches find it stored.
+    assert catalogue.outcomes(job) == ["created"] + ["duplicate"] * 3 + ["unchanged"] * 2
+    assert catalogue.records.count_records() == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("pymarc/bad_records.mrc", {3: "bad-directory", 4: "bad-directory"}),
+        ("marc4j/008008027.mrc", {18: "truncated-record"}),
+        ("marc4j/bad_hathi_records.mrc", {3: "no-record-terminator"}),
+    ],
+)
+def test_damaged_records_are_rejected_with_their_position_and_the_others_load(
+    catalogue: Catalogue, path: str, expected: dict[int, str]
+) -> None:
+    data = (MALFORMED / path).read_bytes()
+    job = catalogue.load(data, path)
+    assert job.status == "done"
+    outcomes = list(catalogue.imports.outcomes(job.id))
+    rejected = {o.position: o.reason for o in outcomes if o.outcome == "rejected"}
+    assert set(expected) <= set(rejected)
+    assert all(reason for reason in rejected.values())
+    kinds = Counter(o.outcome for o in outcomes)
+    assert kinds["created"] + kinds["unchanged"] + kinds["duplicate"] == len(outcomes) - len(
+        rejected
+    )
+    assert job.rejected == len(rejected)
+    assert catalogue.records.count_records() == kinds["created"]
+
+
+def test_a_file_that_cannot_be_read_fails_the_job(catalogue: Catalogue) -> None:
+    job = catalogue.load(b"this is not MARC at all, just a note\n" * 10)
+    assert job.status == "failed"
+    assert job.error is not None
+    assert "not a MARC format" in job.error
+
+
+@pytest.mark.parametrize("packing", ["gzip", "zip"])
+def test_compressed_uploads(catalogue: Catalogue, packing: str) -> None:
+    data = VIETNAMESE.read_bytes()
+    if packing == "gzip":
+        packed = gzip.compress(data)
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("records/vietnamese.mrk", data)
+            archive.writestr(
+                "records/more.mrc", (SAMPLES / "traject-nature-serial.mrc").read_bytes()
+            )
+        packed = buffer.getvalue()
+    job = catalogue.load(packed)
+    expected = 19 if packing == "gzip" else 20
+    assert counts(job) == {"read": expected, "created": expected}
+
+
+def test_an_interrupted_job_resumes_where_it_stopped_without_duplicates(
+    catalogue: Catalogue, database: Database, clock: SteppingClock
+) -> None:
+    job = catalogue.imports.submit(
+        io.BytesIO(VIETNAMESE.read_bytes()),
+        filename=None,
+        fmt=None,
+        options=ImportOptions(),
+    )
+    assert catalogue.imports.claim("first") == job.id
+    batches = iter(range(100))
+    # The first worker does two batches of 4, then its process "dies" mid-job.
+    catalogue.imports.run(job.id, stopping=lambda: next(batches) >= 2)
+    with database.writer.begin() as session:
+        session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job.id)
+            .values(status="running", heartbeat_at=clock.now - timedelta(minutes=5))
+        )
+    assert catalogue.imports.status(job.id).status == "interrupted"
+    assert catalogue.imports.status(job.id).read == 8
+    assert catalogue.imports.work_once("second")
+    done = catalogue.imports.status(job.id)
+    assert done.status == "done"
+    assert counts(done) == {"read": 19, "created": 19}
+    assert [o.position for o in catalogue.imports.outcomes(job.id)] == list(range(19))
+    assert catalogue.records.count_records() == 19
+
+
+def test_rejected_records_come_back_as_one_mrc(catalogue: Catalogue, tmp_path: Path) -> None:
+    data = (MALFORMED / "pymarc/bad_records.mrc").read_bytes()
+    job = catalogue.load(data)
+    written = b"".join(catalogue.imports.rejected_records(job.id))
+    rejected_with_bytes = [o for o in catalogue.imports.outcomes(job.id) if o.outcome == "rejected"]
+    assert rejected_with_bytes
+    if written:
+        assert written.endswith(b"\x1d")
+        reread = list(marc.read(written, marc.Format.MRC))
+        assert all(isinstance(item, marc.ParsedRecord) for item in reread)
