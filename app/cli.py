@@ -1,12 +1,17 @@
 """`catalog`: serve, db, import, export, show, search, z3950. Thin: parse, call, print."""
 
+import csv
+import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +24,7 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     Task,
+    TaskID,
     TextColumn,
     TimeRemainingColumn,
 )
@@ -29,6 +35,9 @@ from app import marc
 from app.db import migrations
 from app.db.engine import create_database
 from app.db.models import MAX_KEY
+from app.imports.options import ImportOptions, OptionError
+from app.imports.service import ImportNotFound, ImportService, JobStatus
+from app.imports.worker import ImportWorker, worker_name
 from app.log import configure_logging
 from app.protocols.z3950 import DEFAULT_DATABASE, gateway_config
 from app.search.form import FormError, SearchForm
@@ -170,17 +179,172 @@ def db_seed(
         _import(service, _files([directory]), None)
 
 
+@contextmanager
+def _imports(settings: Settings) -> Iterator[ImportService]:
+    with _service(settings) as records:
+        yield ImportService(
+            records.database,
+            records,
+            org_code=settings.marc_org_code,
+            clock=lambda: datetime.now(UTC),
+            batch_size=settings.import_batch_size,
+        )
+
+
+_COUNT_COLUMNS = ("read", "created", "updated", "unchanged", "duplicates", "ambiguous", "rejected")
+
+
+def _job_row(job: JobStatus) -> list[str]:
+    return [str(job.id), job.filename or "", job.status] + [
+        f"{getattr(job, name):,}" for name in _COUNT_COLUMNS
+    ]
+
+
+def _jobs_table(title: str) -> Table:
+    return Table("job", "file", "status", *_COUNT_COLUMNS, title=title)
+
+
 @app.command("import")
 def import_files(
     files: Annotated[list[Path], typer.Argument(help="Files (or folders) of MARC records")],
     fmt: FormatOption = None,
+    match: Annotated[
+        str | None, typer.Option(help="Match points in order: 001, 035, isbn, issn, lccn")
+    ] = None,
+    action: Annotated[
+        str | None, typer.Option(help="On a match: skip (default), overlay, merge or add")
+    ] = None,
+    keep: Annotated[
+        str | None, typer.Option(help="Tags a merge keeps from the stored record (9XX)")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Report everything, write nothing")] = False,
 ) -> None:
-    """Store every record of the files as a new record; report the ones rejected."""
+    """Load files as import jobs, here and now, with a progress bar and a summary at the end.
+
+    Each record is matched against the catalogue (--match) and created, updated (--action
+    overlay or merge), left as it is, or rejected with its position and reason; `catalog
+    imports report JOB` lists every record's outcome."""
     settings = _settings()
+    try:
+        options = ImportOptions.parse(match=match, action=action, keep=keep, dry_run=dry_run)
+    except OptionError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(EXIT_USAGE) from error
     paths = _files(files)
-    with _service(settings) as service:
-        code = _import(service, paths, fmt)
-    raise typer.Exit(code)
+    table = _jobs_table("import (dry run: nothing written)" if dry_run else "import")
+    rejected_any = False
+    with _imports(settings) as imports:
+        for path in paths:
+            job = imports.submit_path(path, fmt=fmt, options=options)
+            imports.claim_job(job.id, worker_name())
+            with _import_progress() as progress:
+                task = progress.add_task(path.name, total=max(job.size_bytes, 1), read=0, rate=0)
+
+                def show(now: JobStatus, task: TaskID = task, bar: Progress = progress) -> None:
+                    bar.update(
+                        task,
+                        completed=now.bytes_done,
+                        read=now.read,
+                        rate=now.records_per_second or 0,
+                    )
+
+                done = imports.run(job.id, on_batch=show)
+                progress.update(task, completed=max(job.size_bytes, 1))
+            table.add_row(*_job_row(done))
+            if done.error:
+                err.print(f"[red]{path.name}: {done.error}[/red]")
+            rejected_any = rejected_any or bool(done.rejected) or done.status == "failed"
+            for outcome in islice(
+                (o for o in imports.outcomes(done.id) if o.outcome == "rejected"), 20
+            ):
+                err.print(
+                    f"[yellow]{path.name}, record {outcome.position}: {outcome.reason}[/yellow]"
+                )
+    err.print(table)
+    raise typer.Exit(EXIT_REJECTED if rejected_any else 0)
+
+
+def _import_progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[read]:,} records"),
+        TextColumn("{task.fields[rate]:,.0f} rec/s"),
+        TimeRemainingColumn(),
+        console=err,
+    )
+
+
+imports_app = typer.Typer(help="Import jobs: list them, read their reports.", no_args_is_help=False)
+app.add_typer(imports_app, name="imports")
+
+
+@imports_app.callback(invoke_without_command=True)
+def imports_list(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="How many, newest first")] = 20,
+) -> None:
+    """List import jobs, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings()
+    with _imports(settings) as imports:
+        table = _jobs_table("imports")
+        for job in imports.jobs(limit=limit):
+            table.add_row(*_job_row(job))
+    Console().print(table)
+
+
+@imports_app.command("report")
+def imports_report(
+    job_id: Annotated[int, typer.Argument(help="The job's number", min=1, max=MAX_KEY)],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of CSV")] = False,
+) -> None:
+    """Every record's outcome, as CSV (or JSON lines) on standard output."""
+    settings = _settings()
+    columns = (
+        "position",
+        "byte_offset",
+        "control_number",
+        "isbn",
+        "title",
+        "outcome",
+        "reason",
+        "record_id",
+    )
+    try:
+        with _imports(settings) as imports:
+            writer = csv.writer(sys.stdout)
+            if not as_json:
+                writer.writerow(columns)
+            for outcome in imports.outcomes(job_id):
+                values = {name: getattr(outcome, name) for name in columns}
+                if as_json:
+                    sys.stdout.write(json.dumps(values, ensure_ascii=False) + "\n")
+                else:
+                    writer.writerow(["" if v is None else v for v in values.values()])
+    except ImportNotFound as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(EXIT_REJECTED) from error
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(help="Jobs loaded at once by this process")] = 1,
+) -> None:
+    """Load queued imports until stopped (SIGTERM or Ctrl-C ends after the current batch)."""
+    settings = _settings()
+    with _imports(settings) as imports:
+        workers = [ImportWorker(imports, name=worker_name(n)) for n in range(threads)]
+        for each in workers:
+            each.start()
+        stopped = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+        err.print(f"loading imports with {threads} worker(s); Ctrl-C stops")
+        with suppress(KeyboardInterrupt):
+            stopped.wait()
+        for each in workers:
+            each.stop()
 
 
 @app.command()

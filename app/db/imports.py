@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db.models import ImportJob, ImportOutcome, ImportUpload
@@ -39,6 +39,10 @@ class ImportRepository:
             select(ImportUpload.data).where(ImportUpload.job_id == job_id, ImportUpload.seq == seq)
         )
 
+    def drop_upload(self, job_id: int) -> None:
+        """Forget the uploaded file once its job has ended: the report keeps what matters."""
+        self._session.execute(delete(ImportUpload).where(ImportUpload.job_id == job_id))
+
     def claimable(self, *, stale_before: datetime) -> int | None:
         """The oldest job waiting for a worker, or running with a heartbeat older than
         `stale_before` (its process died). On PostgreSQL the row is locked, and rows other
@@ -49,7 +53,9 @@ class ImportRepository:
                 or_(
                     ImportJob.status == "queued",
                     and_(ImportJob.status == "running", ImportJob.heartbeat_at < stale_before),
-                )
+                ),
+                # A file on one machine's disk is worked on by `catalog import` there only.
+                ImportJob.source_path.is_(None),
             )
             .order_by(ImportJob.id)
             .limit(1)

@@ -151,6 +151,9 @@ class ImportJob(Base):
     id: Mapped[int] = mapped_column(Key, primary_key=True)
     status: Mapped[str] = mapped_column(String(20), index=True)
     filename: Mapped[str | None] = mapped_column(String(500))
+    # A file `catalog import` reads where it lies (not copied into import_upload); only a
+    # process on that machine can work on such a job.
+    source_path: Mapped[str | None] = mapped_column(String(1000))
     format: Mapped[str | None] = mapped_column(String(10))
     options: Mapped[str] = mapped_column(Text)  # JSON: match points, action, kept tags
     dry_run: Mapped[bool] = mapped_column(default=False)

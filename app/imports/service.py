@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
+from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy.orm import Session
@@ -65,6 +66,7 @@ class JobStatus:
     format: str | None
     options: ImportOptions
     size_bytes: int
+    bytes_done: int
     read: int
     created: int
     updated: int
@@ -137,6 +139,48 @@ class ImportService:
 
     # -- submitting and reading ---------------------------------------------------------------
 
+    def submit_path(
+        self, path: Path, *, fmt: marc.Format | None, options: ImportOptions
+    ) -> JobStatus:
+        """Record a job for a file on this machine, read where it lies, for `catalog import`
+        to run here (take it with claim_job); workers elsewhere leave it alone."""
+        with self._db.writer.begin() as session:
+            job = ImportRepository(session).add_job(
+                self._new_job(path.name, fmt, options, source_path=str(path.resolve()))
+            )
+            ImportRepository(session).update_job(job.id, size_bytes=path.stat().st_size)
+            job_id = job.id
+        return self.status(job_id)
+
+    def _new_job(
+        self,
+        filename: str | None,
+        fmt: marc.Format | None,
+        options: ImportOptions,
+        *,
+        source_path: str | None = None,
+    ) -> ImportJob:
+        return ImportJob(
+            status="queued",
+            filename=filename[:500] if filename else None,
+            source_path=source_path,
+            format=fmt.value if fmt else None,
+            options=options.to_json(),
+            dry_run=options.dry_run,
+            size_bytes=0,
+            bytes_done=0,
+            next_position=0,
+            read=0,
+            created=0,
+            updated=0,
+            unchanged=0,
+            duplicates=0,
+            ambiguous=0,
+            rejected=0,
+            busy_seconds=0.0,
+            submitted_at=self._clock(),
+        )
+
     def submit(
         self,
         source: BinaryIO,
@@ -148,27 +192,7 @@ class ImportService:
         """Store the upload and queue its job; a worker loads it. Returns the job as queued."""
         with self._db.writer.begin() as session:
             repository = ImportRepository(session)
-            job = repository.add_job(
-                ImportJob(
-                    status="queued",
-                    filename=filename[:500] if filename else None,
-                    format=fmt.value if fmt else None,
-                    options=options.to_json(),
-                    dry_run=options.dry_run,
-                    size_bytes=0,
-                    bytes_done=0,
-                    next_position=0,
-                    read=0,
-                    created=0,
-                    updated=0,
-                    unchanged=0,
-                    duplicates=0,
-                    ambiguous=0,
-                    rejected=0,
-                    busy_seconds=0.0,
-                    submitted_at=self._clock(),
-                )
-            )
+            job = repository.add_job(self._new_job(filename, fmt, options))
             size = 0
             for seq, piece in enumerate(iter(lambda: source.read(PIECE_BYTES), b"")):
                 repository.add_upload_piece(job.id, seq, piece)
@@ -210,6 +234,7 @@ class ImportService:
             format=job.format,
             options=ImportOptions.from_json(job.options, dry_run=job.dry_run),
             size_bytes=job.size_bytes,
+            bytes_done=job.bytes_done,
             read=job.read,
             created=job.created,
             updated=job.updated,
@@ -288,6 +313,14 @@ class ImportService:
         logger.info("import claimed", extra={"job_id": job_id, "worker": worker})
         return job_id
 
+    def claim_job(self, job_id: int, worker: str) -> None:
+        """Take one given job (`catalog import` takes the job it has just recorded)."""
+        with self._db.writer.begin() as session:
+            now = self._clock()
+            ImportRepository(session).update_job(
+                job_id, status="running", worker=worker[:200], heartbeat_at=now, started_at=now
+            )
+
     def work_once(self, worker: str, *, stopping: Callable[[], bool] = lambda: False) -> bool:
         """Claim a job and run it to the end; False when no job was waiting."""
         job_id = self.claim(worker)
@@ -296,11 +329,17 @@ class ImportService:
         self.run(job_id, stopping=stopping)
         return True
 
-    def run(self, job_id: int, *, stopping: Callable[[], bool] = lambda: False) -> JobStatus:
+    def run(
+        self,
+        job_id: int,
+        *,
+        stopping: Callable[[], bool] = lambda: False,
+        on_batch: Callable[[JobStatus], None] | None = None,
+    ) -> JobStatus:
         """Load a claimed job from its first record not yet done to the end of its file.
 
         When `stopping()` turns true, the job goes back to the queue after the current batch,
-        for any worker to carry on from there."""
+        for any worker to carry on from there. `on_batch` hears the job after each batch."""
         with self._db.reader() as session:
             job = ImportRepository(session).job(job_id)
             if job is None:
@@ -309,7 +348,12 @@ class ImportService:
             start = job.next_position
             fmt = marc.Format(job.format) if job.format else None
             options = ImportOptions.from_json(job.options, dry_run=job.dry_run)
-        upload = UploadStream(lambda seq: self._piece(job_id, seq), size)
+            source_path = job.source_path
+        upload: BinaryIO | UploadStream
+        if source_path is not None:
+            upload = Path(source_path).open("rb")  # noqa: SIM115 - closed below
+        else:
+            upload = UploadStream(lambda seq: self._piece(job_id, seq), size)
         try:
             items = self._read(upload, fmt)
             for batch in _batches(items, self._batch_size):
@@ -320,11 +364,15 @@ class ImportService:
                 started = time.perf_counter()
                 todo = [item for item in batch if item[0] >= start]
                 self._load_batch(job_id, todo, options, upload.tell(), started)
+                if on_batch is not None:
+                    on_batch(self.status(job_id))
         except _Unreadable as unreadable:
             return self._finish(job_id, "failed", unreadable.reason)
         except Exception as error:
             logger.exception("import failed", extra={"job_id": job_id})
             return self._finish(job_id, "failed", f"the import stopped: {error}")
+        finally:
+            upload.close()
         return self._finish(job_id, "done", None)
 
     def _piece(self, job_id: int, seq: int) -> bytes | None:
@@ -332,11 +380,11 @@ class ImportService:
             return ImportRepository(session).upload_piece(job_id, seq)
 
     def _read(
-        self, upload: UploadStream, fmt: marc.Format | None
+        self, upload: BinaryIO | UploadStream, fmt: marc.Format | None
     ) -> Iterator[tuple[int, marc.ParsedRecord | marc.MarcProblem]]:
         """(position, record or problem) of every record of every file in the upload."""
         position = 0
-        reader = _buffered(upload)
+        reader = _buffered(upload) if isinstance(upload, UploadStream) else upload
         for stream in record_streams(reader):
             for item in marc.read(stream, fmt):
                 # Only a file that cannot be read at all fails the job; a bad record is reported.
@@ -348,6 +396,10 @@ class ImportService:
     def _finish(self, job_id: int, status: str, error: str | None) -> JobStatus:
         with self._db.writer.begin() as session:
             now = self._clock()
+            if status in ("done", "failed"):
+                ImportRepository(session).drop_upload(job_id)
+            if status in ("done", "failed"):
+                ImportRepository(session).drop_upload(job_id)
             ImportRepository(session).update_job(
                 job_id,
                 status=status,

@@ -222,6 +222,11 @@ class RecordService:
             rank_window=search_rank_window,
         )
 
+    @property
+    def database(self) -> Database:
+        """The database this service writes to (other use-cases share its transactions)."""
+        return self._db
+
     def _now(self, session: Session) -> datetime:
         """The time of a write, read once the transaction holds its connection.
 

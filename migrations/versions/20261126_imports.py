@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("id", KEY, nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("filename", sa.String(length=500), nullable=True),
+        sa.Column("source_path", sa.String(length=1000), nullable=True),
         sa.Column("format", sa.String(length=10), nullable=True),
         sa.Column("options", sa.Text(), nullable=False),
         sa.Column("dry_run", sa.Boolean(), nullable=False),
