@@ -10,7 +10,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Annotated
@@ -188,6 +188,7 @@ def _imports(settings: Settings) -> Iterator[ImportService]:
             org_code=settings.marc_org_code,
             clock=lambda: datetime.now(UTC),
             batch_size=settings.import_batch_size,
+        stale_after=timedelta(seconds=settings.import_stale_seconds),
         )
 
 

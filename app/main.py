@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -82,6 +82,7 @@ def create_app(
         org_code=settings.marc_org_code,
         clock=clock,
         batch_size=settings.import_batch_size,
+        stale_after=timedelta(seconds=settings.import_stale_seconds),
     )
 
     install_problem_handlers(app)

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         description="Threads in each API process that load imports; 0 when `catalog worker` "
         "processes do it.",
     )
+    import_stale_seconds: int = Field(
+        60,
+        ge=1,
+        description="A running import whose process has been silent this long was interrupted; "
+        "another worker takes it over.",
+    )
     import_batch_size: int = Field(
         500, ge=1, le=10000, description="Records an import writes per transaction."
     )
