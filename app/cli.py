@@ -188,7 +188,7 @@ def _imports(settings: Settings) -> Iterator[ImportService]:
             org_code=settings.marc_org_code,
             clock=lambda: datetime.now(UTC),
             batch_size=settings.import_batch_size,
-        stale_after=timedelta(seconds=settings.import_stale_seconds),
+            stale_after=timedelta(seconds=settings.import_stale_seconds),
         )
 
 
