@@ -36,7 +36,7 @@ from app.db import migrations
 from app.db.engine import create_database
 from app.db.models import MAX_KEY
 from app.imports.options import ImportOptions, OptionError
-from app.imports.service import ImportNotFound, ImportService, JobStatus
+from app.imports.service import ImportNotFound, ImportRefused, ImportService, JobStatus
 from app.imports.worker import ImportWorker, worker_name
 from app.log import configure_logging
 from app.protocols.z3950 import DEFAULT_DATABASE, gateway_config
@@ -327,6 +327,24 @@ def imports_report(
     except ImportNotFound as error:
         err.print(f"[red]{error}[/red]")
         raise typer.Exit(EXIT_REJECTED) from error
+
+
+@imports_app.command("revert")
+def imports_revert(
+    job_id: Annotated[int, typer.Argument(help="The job's number", min=1, max=MAX_KEY)],
+) -> None:
+    """Undo a finished import: its new records become tombstones, its changes are put back."""
+    settings = _settings()
+    try:
+        with _imports(settings) as imports:
+            report = imports.revert(job_id)
+    except (ImportNotFound, ImportRefused) as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(EXIT_REJECTED) from error
+    err.print(f"{report.deleted} record(s) deleted, {report.restored} put back")
+    for undone in report.refused:
+        err.print(f"[yellow]record {undone.position} of the file: {undone.reason}[/yellow]")
+    raise typer.Exit(EXIT_REJECTED if report.refused else 0)
 
 
 @app.command()

@@ -16,7 +16,7 @@ from app import marc
 from app.api.deps import ImportServiceDep, SettingsDep
 from app.api.problems import problem_responses
 from app.api.routes import api_base_url
-from app.api.schemas import ImportJobOut, ImportList, ImportOutcomeOut
+from app.api.schemas import ImportJobOut, ImportList, ImportOutcomeOut, RevertOut
 from app.db.models import MAX_KEY
 from app.imports.options import ImportOptions
 from app.imports.service import ImportService, Outcome
@@ -247,3 +247,15 @@ def rejected_records(job_id: JobId, imports: ImportServiceDep) -> StreamingRespo
         media_type="application/marc",
         headers={"Content-Disposition": f'attachment; filename="import-{job_id}-rejected.mrc"'},
     )
+
+
+@router.post(
+    "/{job_id}/revert",
+    summary="Undo a finished import",
+    response_model=RevertOut,
+    responses=problem_responses(404, 409, 422),
+)
+def revert_import(job_id: JobId, imports: ImportServiceDep) -> RevertOut:
+    """Tombstone the records the import created and put the records it changed back to their
+    version before it; a record changed since is kept as it is and listed in `refused`."""
+    return RevertOut.of(imports.revert(job_id))

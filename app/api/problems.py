@@ -22,7 +22,7 @@ from app.api.errors import (
 from app.api.request_id import HEADER, request_id_of
 from app.api.routes import allowed_methods
 from app.imports.options import OptionError
-from app.imports.service import ImportNotFound
+from app.imports.service import ImportNotFound, ImportRefused
 from app.services.errors import (
     RecordDeleted,
     RecordNotFound,
@@ -45,6 +45,7 @@ PROBLEMS: dict[type[Exception], tuple[int, str]] = {
     NotAcceptable: (406, "not-acceptable"),
     marc.RecordTooLong: (406, "record-too-long"),
     RecordDeleted: (410, "record-deleted"),
+    ImportRefused: (409, "import-conflict"),
     VersionMismatch: (412, "version-mismatch"),
     PayloadTooLarge: (413, "payload-too-large"),
     UnsupportedMediaType: (415, "unsupported-media-type"),

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app import marc
 from app.api.problems import ProblemItem
-from app.imports.service import JobStatus
+from app.imports.service import JobStatus, RevertReport
 from app.search.searcher import FacetCount, Facets
 from app.services.records import FoundRecord, RecordPage, ValidationReport, VersionInfo
 
@@ -314,7 +314,7 @@ class ImportJobOut(BaseModel):
     """An import: where it stands, what it did, and where its report is."""
 
     id: int
-    status: Literal["queued", "running", "interrupted", "done", "failed"]
+    status: Literal["queued", "running", "interrupted", "done", "failed", "reverted"]
     filename: str | None
     format: str | None = Field(description="mrc, marcxml, json or mrk; null: detected")
     match: list[str] = Field(description="match points, the first that finds a record decides")
@@ -383,3 +383,30 @@ class ImportOutcomeOut(BaseModel):
     record_id: int | None = Field(description="the catalogue record it created or changed")
     previous_version: int | None
     new_version: int | None
+
+
+class UndoneOut(BaseModel):
+    position: int
+    record_id: int
+    reason: str
+
+
+class RevertOut(BaseModel):
+    """What a revert did; `refused` are the records changed since the import, kept as they are."""
+
+    job_id: int
+    deleted: int = Field(description="records the import created, now tombstones")
+    restored: int = Field(description="records the import changed, back to their version before")
+    refused: list[UndoneOut]
+
+    @classmethod
+    def of(cls, report: RevertReport) -> "RevertOut":
+        return cls(
+            job_id=report.job_id,
+            deleted=report.deleted,
+            restored=report.restored,
+            refused=[
+                UndoneOut(position=u.position, record_id=u.record_id, reason=u.reason)
+                for u in report.refused
+            ],
+        )

@@ -26,6 +26,7 @@ from app.db.imports import ImportRepository
 from app.db.models import ImportJob
 from app.imports.options import Action, ImportOptions, MatchPoint
 from app.imports.upload import PIECE_BYTES, UploadStream, record_streams
+from app.services.errors import RecordDeleted, RecordNotFound, VersionMismatch
 from app.services.records import (
     Applied,
     Change,
@@ -115,6 +116,29 @@ class _Item:
     new_version: int | None = None
     keys: list[list[tuple[str, str]]] = field(default_factory=list)
     content_key: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Undone:
+    """One record a revert could not put back, and why."""
+
+    position: int
+    record_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RevertReport:
+    """What a revert did: records tombstoned, records put back, and those left as they are."""
+
+    job_id: int
+    deleted: int
+    restored: int
+    refused: tuple[Undone, ...]
+
+
+class ImportRefused(ValueError):
+    """The job cannot do what was asked (revert a dry run, or a job not finished)."""
 
 
 class ImportService:
@@ -290,6 +314,55 @@ class ImportService:
             if len(rows) < batch:
                 return
             after = rows[-1][0]
+
+    # -- undoing ------------------------------------------------------------------------------
+
+    def revert(self, job_id: int) -> RevertReport:
+        """Undo a finished job, as Koha's staged import does: the records it created become
+        tombstones, the records it changed go back to their version before it. A record changed
+        since (by anyone) is left as it is and reported, with the reason."""
+        job = self.status(job_id)
+        if job.options.dry_run:
+            raise ImportRefused(f"import {job_id} was a dry run: it wrote nothing to undo")
+        if job.status != "done":
+            raise ImportRefused(f"import {job_id} is {job.status}; only a finished one is undone")
+        deleted = restored = 0
+        refused: list[Undone] = []
+        for outcome in self.outcomes(job_id):
+            if outcome.record_id is None or outcome.new_version is None:
+                continue
+            try:
+                if outcome.outcome == "created":
+                    self._records.delete(
+                        outcome.record_id, expected_versions=frozenset({outcome.new_version})
+                    )
+                    deleted += 1
+                elif outcome.outcome == "updated" and outcome.previous_version is not None:
+                    self._records.restore(
+                        outcome.record_id,
+                        version=outcome.previous_version,
+                        expected_current=outcome.new_version,
+                    )
+                    restored += 1
+            except VersionMismatch as changed:
+                refused.append(
+                    Undone(
+                        outcome.position,
+                        outcome.record_id,
+                        f"record {outcome.record_id} changed since the import (version "
+                        f"{changed.current}, the import left {outcome.new_version}): kept",
+                    )
+                )
+            except (RecordDeleted, RecordNotFound) as gone:
+                refused.append(Undone(outcome.position, outcome.record_id, str(gone)))
+        with self._db.writer.begin() as session:
+            ImportRepository(session).update_job(
+                job_id,
+                status="reverted",
+                error=f"{len(refused)} record(s) changed since were kept" if refused else None,
+            )
+        logger.info("import reverted", extra={"job_id": job_id, "refused": len(refused)})
+        return RevertReport(job_id, deleted, restored, tuple(refused))
 
     # -- working --------------------------------------------------------------------------------
 

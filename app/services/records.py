@@ -500,6 +500,33 @@ class RecordService:
                 iso2709=_iso2709_or_none(record),
             )
 
+    def restore(self, record_id: int, *, version: int, expected_current: int) -> FoundRecord:
+        """Make an earlier version current again, as a new version ("revert"), if the record is
+        still at `expected_current`. Raises RecordNotFound, RecordDeleted, VersionNotFound,
+        VersionMismatch."""
+        try:
+            with self._db.writer.begin() as session:
+                now = self._now(session)
+                row = self._live_row(session, record_id)
+                if row.version != expected_current:
+                    raise VersionMismatch(
+                        record_id, expected=frozenset({expected_current}), current=row.version
+                    )
+                earlier = RecordRepository(session).version(record_id, version)
+                if earlier is None:
+                    raise VersionNotFound(record_id, version)
+                row.version += 1
+                canonical = self._write_current(
+                    session, row, _record_from_json(earlier.marc_json), now=now
+                )
+                self._add_version(session, row, "revert")
+                session.flush()
+                return self._found(row, canonical)
+        except StaleDataError as error:
+            raise VersionMismatch(
+                record_id, expected=frozenset({expected_current}), current=None
+            ) from error
+
     def diff(self, record_id: int, old: int | None, new: int | None) -> VersionDiff:
         """Compare two versions field by field: by default the newest with the one before.
 

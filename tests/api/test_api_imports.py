@@ -123,3 +123,16 @@ def test_listing_and_unknown_jobs(client: TestClient) -> None:
     assert missing.status_code == 404
     assert missing.json()["type"] == "/problems/import-not-found"
     assert client.get("/api/v1/imports/999999/report").status_code == 404
+
+
+def test_revert_over_http(client: TestClient) -> None:
+    job = client.post("/api/v1/imports", content=VIETNAMESE.read_bytes()).json()
+    early = client.post(f"/api/v1/imports/{job['id']}/revert")
+    assert early.status_code == 409
+    assert early.json()["type"] == "/problems/import-conflict"
+    work(client)
+    reverted = client.post(f"/api/v1/imports/{job['id']}/revert")
+    assert reverted.status_code == 200, reverted.text
+    assert reverted.json() == {"job_id": job["id"], "deleted": 19, "restored": 0, "refused": []}
+    assert client.get(f"/api/v1/imports/{job['id']}").json()["status"] == "reverted"
+    assert client.get("/api/v1/records").json()["items"] == []

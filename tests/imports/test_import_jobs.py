@@ -14,7 +14,7 @@ from app import marc
 from app.db.engine import Database
 from app.db.models import ImportJob
 from app.imports.options import ImportOptions
-from app.imports.service import ImportService, JobStatus
+from app.imports.service import ImportRefused, ImportService, JobStatus
 from app.marc.records import data_field, insert_in_tag_order
 from app.search.query import SearchQuery, Text
 from app.services.records import RecordService
@@ -284,3 +284,42 @@ def test_rejected_records_come_back_as_one_mrc(catalogue: Catalogue, tmp_path: P
         assert written.endswith(b"\x1d")
         reread = list(marc.read(written, marc.Format.MRC))
         assert all(isinstance(item, marc.ParsedRecord) for item in reread)
+
+
+def test_revert_puts_changed_records_back_and_tombstones_new_ones(catalogue: Catalogue) -> None:
+    first = catalogue.load(lc_records().encode())
+    changed = edited(DBI, "$aProgramming the Perl DBI :$bsecond edition /")
+    overlay = catalogue.load(changed, action="overlay")
+    (updated,) = [o for o in catalogue.imports.outcomes(overlay.id) if o.outcome == "updated"]
+    assert updated.record_id is not None
+
+    report = catalogue.imports.revert(overlay.id)
+    assert (report.deleted, report.restored, report.refused) == (0, 1, ())
+    found = catalogue.records.get(updated.record_id)
+    assert found.summary.title == "Programming the Perl DBI"
+    assert [v.change for v in catalogue.records.versions(updated.record_id)] == [
+        "create",
+        "import",
+        "revert",
+    ]
+    assert catalogue.imports.status(overlay.id).status == "reverted"
+
+    # Someone edits one of the first job's records; reverting that job keeps it and says why.
+    (kept,) = [o for o in catalogue.imports.outcomes(first.id) if o.record_id == updated.record_id]
+    report = catalogue.imports.revert(first.id)
+    assert report.deleted == 9
+    assert [(u.record_id, u.position) for u in report.refused] == [(kept.record_id, kept.position)]
+    assert "changed since the import" in report.refused[0].reason
+    assert catalogue.records.count_records() == 10  # tombstones stay
+    page = catalogue.records.search(SearchQuery(), limit=20)
+    assert [found.id for found in page.items] == [updated.record_id]
+
+
+def test_only_a_finished_real_import_can_be_reverted(catalogue: Catalogue) -> None:
+    dry = catalogue.load(lc_records().encode(), dry_run=True)
+    with pytest.raises(ImportRefused, match="dry run"):
+        catalogue.imports.revert(dry.id)
+    again = catalogue.load(lc_records().encode())
+    catalogue.imports.revert(again.id)
+    with pytest.raises(ImportRefused, match="reverted"):
+        catalogue.imports.revert(again.id)
