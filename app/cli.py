@@ -36,7 +36,13 @@ from app.db import migrations
 from app.db.engine import create_database
 from app.db.models import MAX_KEY
 from app.imports.options import ImportOptions, OptionError
-from app.imports.service import ImportNotFound, ImportRefused, ImportService, JobStatus
+from app.imports.service import (
+    REPORT_COLUMNS,
+    ImportNotFound,
+    ImportRefused,
+    ImportService,
+    JobStatus,
+)
 from app.imports.worker import ImportWorker, worker_name
 from app.log import configure_logging
 from app.protocols.z3950 import DEFAULT_DATABASE, gateway_config
@@ -303,16 +309,7 @@ def imports_report(
 ) -> None:
     """Every record's outcome, as CSV (or JSON lines) on standard output."""
     settings = _settings()
-    columns = (
-        "position",
-        "byte_offset",
-        "control_number",
-        "isbn",
-        "title",
-        "outcome",
-        "reason",
-        "record_id",
-    )
+    columns = REPORT_COLUMNS
     try:
         with _imports(settings) as imports:
             writer = csv.writer(sys.stdout)

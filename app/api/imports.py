@@ -19,23 +19,11 @@ from app.api.routes import api_base_url
 from app.api.schemas import ImportJobOut, ImportList, ImportOutcomeOut, RevertOut
 from app.db.models import MAX_KEY
 from app.imports.options import ImportOptions
-from app.imports.service import ImportService, Outcome
+from app.imports.service import REPORT_COLUMNS, ImportService, Outcome
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 PATH = "/imports"
 SPOOL_BYTES = 8 * 1024 * 1024  # a request body past this goes to a temporary file, not memory
-CSV_COLUMNS = (
-    "position",
-    "byte_offset",
-    "control_number",
-    "isbn",
-    "title",
-    "outcome",
-    "reason",
-    "record_id",
-    "previous_version",
-    "new_version",
-)
 JobId = Annotated[int, Path(ge=1, le=MAX_KEY, description="The import's number")]
 
 
@@ -185,10 +173,10 @@ def _json_report(imports: ImportService, job_id: int) -> Iterator[bytes]:
 def _csv_report(imports: ImportService, job_id: int) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(REPORT_COLUMNS)
     for n, outcome in enumerate(imports.outcomes(job_id)):
         writer.writerow(
-            ["" if (value := getattr(outcome, name)) is None else value for name in CSV_COLUMNS]
+            ["" if (value := getattr(outcome, name)) is None else value for name in REPORT_COLUMNS]
         )
         if n % 500 == 499:
             yield buffer.getvalue().encode()

@@ -83,6 +83,21 @@ class JobStatus:
     error: str | None
 
 
+# The report's columns, in order (the fields of Outcome).
+REPORT_COLUMNS = (
+    "position",
+    "byte_offset",
+    "control_number",
+    "isbn",
+    "title",
+    "outcome",
+    "reason",
+    "record_id",
+    "previous_version",
+    "new_version",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What became of one record of an upload."""
