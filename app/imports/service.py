@@ -486,8 +486,6 @@ class ImportService:
             now = self._clock()
             if status in ("done", "failed"):
                 ImportRepository(session).drop_upload(job_id)
-            if status in ("done", "failed"):
-                ImportRepository(session).drop_upload(job_id)
             ImportRepository(session).update_job(
                 job_id,
                 status=status,
@@ -526,11 +524,15 @@ class ImportService:
             self._decide(item, options, lookup, pending)
         changes = [item.change for item in items if item.change is not None and not options.dry_run]
 
+        decided = {id(item): item.outcome for item in items}
+
         def then(session: Session, results: list[Applied | Refused]) -> None:
+            # Called again when the batch is written a second time, one record at a time.
             changed = iter(results)
             for item in items:
                 if item.change is None or options.dry_run:
                     continue
+                item.outcome, item.reason = decided[id(item)], None
                 result = next(changed)
                 if isinstance(result, Refused):
                     item.outcome, item.reason, item.record_id = "rejected", result.reason, None
