@@ -7,6 +7,7 @@ starts at the first record not yet done, so nothing is written twice.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import time
@@ -473,11 +474,14 @@ class ImportService:
         """(position, record or problem) of every record of every file in the upload."""
         position = 0
         reader = _buffered(upload) if isinstance(upload, UploadStream) else upload
-        for stream in record_streams(reader):
+        for member, stream in record_streams(reader):
             for item in marc.read(stream, fmt):
-                # Only a file that cannot be read at all fails the job; a bad record is reported.
                 if isinstance(item, marc.MarcProblem) and item.code == "unreadable-file":
-                    raise _Unreadable(item.message)
+                    # Only an upload that cannot be read at all fails the job; one file of a
+                    # zip that is not MARC (a README, say) is reported like a bad record.
+                    if member is None:
+                        raise _Unreadable(item.message)
+                    item = dataclasses.replace(item, message=f"{member}: {item.message}")
                 yield position, item
                 position += 1
 

@@ -53,13 +53,14 @@ class UploadStream(io.RawIOBase):
         return len(data)
 
 
-def record_streams(upload: BinaryIO) -> Iterator[BinaryIO]:
-    """The record files inside an upload: itself, its gzip content, or each member of a zip in
-    order (folders and macOS resource forks left out)."""
+def record_streams(upload: BinaryIO) -> Iterator[tuple[str | None, BinaryIO]]:
+    """The record files inside an upload, with their names inside a zip: the upload itself,
+    its gzip content, or each member of a zip in order (folders and macOS resource forks left
+    out)."""
     head = upload.read(4)
     upload.seek(0)
     if head.startswith(GZIP_MAGIC):
-        yield gzip.GzipFile(fileobj=upload, mode="rb")  # type: ignore[misc]
+        yield None, gzip.GzipFile(fileobj=upload, mode="rb")  # type: ignore[misc]
         return
     if head.startswith(ZIP_MAGIC):
         with zipfile.ZipFile(upload) as archive:
@@ -67,6 +68,6 @@ def record_streams(upload: BinaryIO) -> Iterator[BinaryIO]:
                 if member.is_dir() or member.filename.startswith("__MACOSX/"):
                     continue
                 with archive.open(member) as stream:
-                    yield stream  # type: ignore[misc]
+                    yield member.filename, stream  # type: ignore[misc]
         return
-    yield upload
+    yield None, upload

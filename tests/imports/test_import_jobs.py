@@ -236,13 +236,20 @@ def test_compressed_uploads(catalogue: Catalogue, packing: str) -> None:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("records/vietnamese.mrk", data)
+            archive.writestr("records/README.txt", "Records from our library, November 2026.\n")
             archive.writestr(
                 "records/more.mrc", (SAMPLES / "traject-nature-serial.mrc").read_bytes()
             )
         packed = buffer.getvalue()
     job = catalogue.load(packed)
-    expected = 19 if packing == "gzip" else 20
-    assert counts(job) == {"read": expected, "created": expected}
+    if packing == "gzip":
+        assert counts(job) == {"read": 19, "created": 19}
+        return
+    assert counts(job) == {"read": 21, "created": 20, "rejected": 1}
+    (readme,) = [o for o in catalogue.imports.outcomes(job.id) if o.outcome == "rejected"]
+    assert readme.position == 19
+    assert readme.reason is not None
+    assert readme.reason.startswith("records/README.txt: not a MARC format")
 
 
 def test_an_interrupted_job_resumes_where_it_stopped_without_duplicates(
