@@ -151,22 +151,20 @@ def _publication(field: Field, tag: str) -> Pairs:
         yield "date", value
 
 
-def _isbn(field: Field) -> Pairs:
-    for value in subfield_values(field, "a"):
-        number = normalize_isbn(value)
-        if number:
-            yield "identifier", f"urn:isbn:{number}"
-        elif value.strip():
-            yield "identifier", trim_punctuation(value)
+def _standard_number(
+    normalize: Callable[[str], str | None], scheme: str
+) -> Callable[[Field], Pairs]:
+    """020 or 022: a valid number as urn:isbn:/urn:issn:, any other as written."""
 
+    def pairs(field: Field) -> Pairs:
+        for value in subfield_values(field, "a"):
+            number = normalize(value)
+            if number:
+                yield "identifier", f"urn:{scheme}:{number}"
+            elif value.strip():
+                yield "identifier", trim_punctuation(value)
 
-def _issn(field: Field) -> Pairs:
-    for value in subfield_values(field, "a"):
-        number = normalize_issn(value)
-        if number:
-            yield "identifier", f"urn:issn:{number}"
-        elif value.strip():
-            yield "identifier", trim_punctuation(value)
+    return pairs
 
 
 def _other_identifier(field: Field) -> Pairs:
@@ -212,8 +210,8 @@ def _rules() -> dict[str, Callable[[Field], Pairs]]:
         "264": lambda field: _publication(field, "264"),
         "655": lambda field: _one("type", subject_heading(field)),
         "340": _note("format"),
-        "020": _isbn,
-        "022": _issn,
+        "020": _standard_number(normalize_isbn, "isbn"),
+        "022": _standard_number(normalize_issn, "issn"),
         "024": _other_identifier,
         "856": _electronic_location,
         "041": _languages,
