@@ -1,9 +1,10 @@
-"""The typed ORM models: current records, their versions, and their identifiers."""
+"""The typed ORM models: records and their versions, imports, member libraries and their use."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -89,6 +90,10 @@ class StoredRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The member library that created the record: a contributor may edit only its own.
+    institution_id: Mapped[int | None] = mapped_column(
+        Key, ForeignKey("institution.id"), index=True
+    )
 
     identifiers: Mapped[list["RecordIdentifier"]] = relationship(
         back_populates="record", cascade="all, delete-orphan"
@@ -133,7 +138,9 @@ class RecordVersion(Base):
     change: Mapped[str] = mapped_column(String(20))
     marc_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str | None] = mapped_column(String(200))  # for people: "VN-NLV key 3"
+    institution_id: Mapped[int | None] = mapped_column(Key, ForeignKey("institution.id"))
+    api_key_id: Mapped[int | None] = mapped_column(Key, ForeignKey("api_key.id"))
 
     __table_args__ = (UniqueConstraint("record_id", "version", name="uq_record_version_record_id"),)
 
@@ -175,6 +182,10 @@ class ImportJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Seconds spent working, summed over every process that worked on it (for records/s).
     busy_seconds: Mapped[float] = mapped_column(default=0.0)
+    institution_id: Mapped[int | None] = mapped_column(
+        Key, ForeignKey("institution.id"), index=True
+    )
+    api_key_id: Mapped[int | None] = mapped_column(Key, ForeignKey("api_key.id"))
 
 
 class ImportUpload(Base):
@@ -210,3 +221,85 @@ class ImportOutcome(Base):
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     __table_args__ = (UniqueConstraint("job_id", "position", name="uq_import_outcome_job_id"),)
+
+
+class Institution(Base):
+    """A member library (or publisher) of the shared catalogue."""
+
+    __tablename__ = "institution"
+
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
+    # A MARC organization code or an ISIL-style code, as written to 040 and 852.
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    province: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ApiKey(Base):
+    """A key an institution's systems send; only a hash of its secret is kept."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
+    institution_id: Mapped[int] = mapped_column(
+        Key, ForeignKey("institution.id", ondelete="RESTRICT"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+    # The secret's first characters, shown in lists so people can tell keys apart.
+    prefix: Mapped[str] = mapped_column(String(20))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class AuditEvent(Base):
+    """Who changed access to the catalogue, and when; never changed."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_key_id: Mapped[int | None] = mapped_column(Key)
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text)  # JSON
+
+
+class Holding(Base):
+    """An institution holds a copy of the book a record describes."""
+
+    __tablename__ = "holding"
+
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
+    record_id: Mapped[int] = mapped_column(Key, ForeignKey("record.id", ondelete="CASCADE"))
+    institution_id: Mapped[int] = mapped_column(
+        Key, ForeignKey("institution.id", ondelete="RESTRICT"), index=True
+    )
+    call_number: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (UniqueConstraint("record_id", "institution_id", name="uq_holding_record_id"),)
+
+
+class UsageCount(Base):
+    """How many times something happened, per day, institution, event and format.
+
+    Each API process counts in memory and adds its counts here every few seconds, so a
+    download never waits for this write. "" stands for anonymous clients and for no format."""
+
+    __tablename__ = "usage_count"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    institution: Mapped[str] = mapped_column(String(40), primary_key=True)
+    event: Mapped[str] = mapped_column(String(20), primary_key=True)
+    format: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
