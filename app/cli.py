@@ -1,4 +1,6 @@
-"""`catalog`: serve, db, import, export, show, search, z3950. Thin: parse, call, print."""
+"""`catalog`: serve, db, import, export, show, search, z3950, institutions, keys, audit.
+
+Thin: parse, call, print."""
 
 import csv
 import json
@@ -49,7 +51,9 @@ from app.protocols.z3950 import DEFAULT_DATABASE, gateway_config
 from app.search.form import FormError, SearchForm
 from app.search.query import Status
 from app.search.searcher import EmptyQuery
-from app.services.errors import RecordDeleted, RecordNotFound
+from app.services.access import Role, command_line_caller
+from app.services.errors import RecordDeleted, RecordNotFound, ServiceError
+from app.services.members import InstitutionKind, MemberService
 from app.services.records import ImportOutcome, RecordService
 from app.settings import Settings
 
@@ -551,3 +555,153 @@ def z3950_serve(
 def main() -> None:
     """Entry point of the `catalog` command."""
     app()
+
+
+# -- members: institutions, keys, audit ---------------------------------------------------------
+
+
+@contextmanager
+def _members() -> Iterator[MemberService]:
+    settings = _settings()
+    database = create_database(
+        settings.database_url, sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms
+    )
+    try:
+        yield MemberService(database, clock=lambda: datetime.now(UTC))
+    except ServiceError as error:
+        err.print(f"[red]{error}[/red]")
+        raise typer.Exit(EXIT_REJECTED) from error
+    finally:
+        database.engine.dispose()  # type: ignore[union-attr]
+
+
+institutions_app = typer.Typer(help="Member institutions: list, add, change.")
+app.add_typer(institutions_app, name="institutions")
+
+
+@institutions_app.callback(invoke_without_command=True)
+def institutions_list(ctx: typer.Context) -> None:
+    """List member institutions."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _members() as members:
+        table = Table("code", "name", "kind", "province", title="institutions")
+        for info in members.institutions():
+            table.add_row(info.code, info.name, info.kind.value, info.province or "")
+    Console().print(table)
+
+
+@institutions_app.command("add")
+def institutions_add(
+    code: Annotated[str, typer.Argument(help="MARC organization code or ISIL, e.g. VN-NLV")],
+    name: Annotated[str, typer.Option(help="The institution's name")],
+    kind: Annotated[InstitutionKind, typer.Option(help="What kind of institution")],
+    province: Annotated[str | None, typer.Option(help="Its province or city")] = None,
+) -> None:
+    """Register a member institution."""
+    with _members() as members:
+        info = members.create_institution(
+            code=code, name=name, kind=kind, province=province, by=command_line_caller()
+        )
+    err.print(f"institution {info.code} registered")
+
+
+@institutions_app.command("update")
+def institutions_update(
+    code: Annotated[str, typer.Argument(help="The institution's code")],
+    name: Annotated[str | None, typer.Option(help="A new name")] = None,
+    kind: Annotated[InstitutionKind | None, typer.Option(help="A new kind")] = None,
+    province: Annotated[str | None, typer.Option(help="A new province; '' clears it")] = None,
+) -> None:
+    """Change a member institution's name, kind or province."""
+    with _members() as members:
+        members.update_institution(
+            code, name=name, kind=kind, province=province, by=command_line_caller()
+        )
+    err.print(f"institution {code} changed")
+
+
+keys_app = typer.Typer(help="API keys: list, create, change role, revoke.")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.callback(invoke_without_command=True)
+def keys_list(
+    ctx: typer.Context,
+    institution: Annotated[str | None, typer.Option(help="Only this institution's keys")] = None,
+) -> None:
+    """List API keys (never their secrets)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    now = datetime.now(UTC)
+    with _members() as members:
+        table = Table("id", "institution", "role", "prefix", "label", "expires", "state")
+        for key in members.keys(institution):
+            state = "active" if key.active(now) else ("revoked" if key.revoked_at else "expired")
+            expires = key.expires_at.date().isoformat() if key.expires_at else "never"
+            table.add_row(
+                str(key.id), key.institution, key.role.value, key.prefix, key.label or "",
+                expires, state,
+            )  # fmt: skip
+    Console().print(table)
+
+
+@keys_app.command("create")
+def keys_create(
+    institution: Annotated[str, typer.Option(help="Code of the institution the key is for")],
+    role: Annotated[Role, typer.Option(help="What the key may do")],
+    label: Annotated[str | None, typer.Option(help="What it is for, e.g. 'Koha'")] = None,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Days until it expires; never when left out")
+    ] = None,
+) -> None:
+    """Make a key; its secret is printed once, on standard output, and never shown again."""
+    expires_at = datetime.now(UTC) + timedelta(days=days) if days else None
+    with _members() as members:
+        made = members.create_key(
+            institution=institution,
+            role=role,
+            label=label,
+            expires_at=expires_at,
+            by=command_line_caller(),
+        )
+    err.print(
+        f"key {made.key.id} ({made.key.role.value}) for {made.key.institution}; "
+        "store the secret now, it is not kept:"
+    )
+    typer.echo(made.secret)
+
+
+@keys_app.command("role")
+def keys_role(
+    key_id: Annotated[int, typer.Argument(help="The key's number", min=1, max=MAX_KEY)],
+    role: Annotated[Role, typer.Argument(help="Its new role")],
+) -> None:
+    """Give a key another role."""
+    with _members() as members:
+        members.change_role(key_id, role, by=command_line_caller())
+    err.print(f"key {key_id} is now {role.value}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[int, typer.Argument(help="The key's number", min=1, max=MAX_KEY)],
+) -> None:
+    """Stop a key from working, at once and for good."""
+    with _members() as members:
+        members.revoke_key(key_id, by=command_line_caller())
+    err.print(f"key {key_id} revoked")
+
+
+@app.command("audit")
+def audit(limit: Annotated[int, typer.Option(min=1, help="How many, newest first")] = 50) -> None:
+    """Who created, changed or revoked keys and institutions, and when."""
+    with _members() as members:
+        table = Table("when", "who", "action", "subject", "detail", title="audit")
+        for entry in members.audit(limit=limit):
+            detail = ", ".join(f"{k}={v}" for k, v in entry.detail.items() if v is not None)
+            table.add_row(
+                entry.at.isoformat(timespec="seconds"), entry.actor, entry.action, entry.subject,
+                detail,
+            )  # fmt: skip
+    Console().print(table)

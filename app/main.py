@@ -5,11 +5,13 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from app.api import health, imports, records
+from app.api import health, holdings, imports, members, records, stats
+from app.api.auth import check_every_route_is_guarded, require
 from app.api.body import BodyLimitMiddleware
 from app.api.problems import add_problem_schemas, install_problem_handlers
+from app.api.rate_limits import RateLimiter
 from app.api.request_id import RequestIdMiddleware
 from app.api.routes import API_BASE
 from app.db.engine import Database, create_database
@@ -18,8 +20,12 @@ from app.imports.worker import ImportWorker, worker_name
 from app.log import configure_logging
 from app.protocols.oai import router as oai
 from app.protocols.sru import router as sru
+from app.services.access import Permission
 from app.services.harvest import HarvestService
+from app.services.holdings import HoldingService
+from app.services.members import MemberService
 from app.services.records import RecordService
+from app.services.usage import StatsService, UsageFlusher, UsageMeter
 from app.settings import Settings
 
 DESCRIPTION = """\
@@ -47,6 +53,7 @@ def create_app(
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
     workers: list[ImportWorker] = []
+    usage = UsageMeter(database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -55,9 +62,12 @@ def create_app(
             worker = ImportWorker(app.state.imports, name=worker_name(number))
             worker.start()
             workers.append(worker)
+        flusher = UsageFlusher(usage, interval=settings.usage_flush_seconds)
+        flusher.start()
         yield
         for worker in workers:
             worker.stop()
+        flusher.stop()
 
     app = FastAPI(
         title="shared-catalog",
@@ -68,6 +78,16 @@ def create_app(
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.clock = clock
+    app.state.usage = usage
+    app.state.members = MemberService(database, clock=clock)
+    app.state.holdings = HoldingService(database, clock=clock)
+    app.state.stats = StatsService(database)
+    app.state.rate_limiter = RateLimiter(
+        per_key=settings.rate_limit,
+        anonymous=settings.anonymous_rate_limit,
+        storage=settings.rate_limit_storage,
+    )
     app.state.records = RecordService(
         database,
         org_code=settings.marc_org_code,
@@ -93,10 +113,16 @@ def create_app(
     )
     app.add_middleware(RequestIdMiddleware)
     app.include_router(records.router, prefix=API_BASE)
+    app.include_router(holdings.router, prefix=API_BASE)
     app.include_router(imports.router, prefix=API_BASE)
+    app.include_router(members.router, prefix=API_BASE)
+    app.include_router(stats.router, prefix=API_BASE)
     app.include_router(health.router)
-    app.include_router(sru.router)
-    app.include_router(oai.router)
+    # The protocols read the catalogue; their clients send keys as HTTP Basic passwords.
+    reading = [Depends(require(Permission.READ))]
+    app.include_router(sru.router, dependencies=reading)
+    app.include_router(oai.router, dependencies=reading)
+    check_every_route_is_guarded(app.routes)
 
     openapi = app.openapi
 

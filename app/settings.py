@@ -92,6 +92,30 @@ class Settings(BaseSettings):
     sru_max_records: int = Field(
         100, ge=1, le=1000, description="Largest maximumRecords an SRU client may ask for."
     )
+    allow_anonymous_read: bool = Field(
+        True,
+        description="Whether searching and downloading need no key; false in production, where "
+        "every client sends one.",
+    )
+    rate_limit: str = Field(
+        "1200/minute",
+        description="Requests each API key may make, e.g. 1200/minute or 50/second; "
+        "empty: no limit.",
+    )
+    anonymous_rate_limit: str = Field(
+        "300/minute",
+        description="Requests each client address may make without a key; empty: no limit.",
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where rate limit counts live: memory:// (each process its own) or "
+        "redis://host:6379/0 (shared by every API process).",
+    )
+    usage_flush_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How often each process adds its download counts to the database.",
+    )
     public_base_url: str = Field(
         "",
         description="Base URL that links in responses start with, e.g. https://catalog.example.vn; "

@@ -22,6 +22,7 @@ from support import (
     TEST_ORG,
     SteppingClock,
     fresh_database_url,
+    with_key,
 )
 
 
@@ -87,14 +88,24 @@ def settings(migrated_url: str) -> Settings:
         marc_org_code=TEST_ORG,
         max_upload_bytes=2_000_000,
         import_workers=0,
+        # Suites make hundreds of requests a second; the limits have tests of their own.
+        rate_limit="",
+        anonymous_rate_limit="",
     )
 
 
 @pytest.fixture
 def client(settings: Settings, database: Database, clock: SteppingClock) -> Iterator[TestClient]:
+    """A client of the app that sends a cataloguer's key of the national library (TEST_MEMBER)."""
     app = create_app(settings, database=database, clock=clock)
     with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
+        yield with_key(test_client)
+
+
+@pytest.fixture
+def anonymous(client: TestClient) -> TestClient:
+    """The same app, with no key."""
+    return TestClient(client.app, raise_server_exceptions=False)
 
 
 @pytest.fixture

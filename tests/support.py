@@ -8,12 +8,17 @@ import functools
 import itertools
 import os
 import shutil
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from lxml import etree
+
+from app.services.access import Role, command_line_caller
+from app.services.members import InstitutionKind, InstitutionNotFound, MemberService
 
 from postgres_server import Server, find_pg_ctl
 
@@ -82,3 +87,31 @@ def protocol_tool(name: str, package: str) -> str:
             pytest.fail(f"{name} is missing: apt-get install {package}")
         pytest.skip(f"{name} is not installed (Debian package {package})")
     return path
+
+
+TEST_MEMBER = "VN-MEMBER"
+
+
+def member_key(app: FastAPI, role: Role, code: str = TEST_MEMBER) -> str:
+    """The secret of a new key with this role, for an institution registered if need be."""
+    # Its own clock: the app's stepping clock is the test's, tick by tick.
+    members = MemberService(app.state.database, clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
+    admin = command_line_caller()
+    try:
+        members.institution(code)
+    except InstitutionNotFound:
+        members.create_institution(
+            code=code,
+            name=f"Thư viện {code}",
+            kind=InstitutionKind.NATIONAL,
+            province=None,
+            by=admin,
+        )
+    made = members.create_key(institution=code, role=role, label=None, expires_at=None, by=admin)
+    return made.secret
+
+
+def with_key(client: TestClient, role: Role = Role.CATALOGUER) -> TestClient:
+    """The client, sending a new key of this role (of TEST_MEMBER) with every request."""
+    client.headers["Authorization"] = f"Bearer {member_key(client.app, role)}"  # type: ignore[arg-type]
+    return client

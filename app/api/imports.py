@@ -7,12 +7,13 @@ import tempfile
 from collections.abc import Iterator
 from typing import Annotated, Any, BinaryIO, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
 from app import marc
+from app.api.auth import require
 from app.api.deps import ImportServiceDep, SettingsDep
 from app.api.problems import problem_responses
 from app.api.routes import api_base_url
@@ -20,8 +21,11 @@ from app.api.schemas import ImportJobOut, ImportList, ImportOutcomeOut, RevertOu
 from app.db.models import MAX_KEY
 from app.imports.options import ImportOptions
 from app.imports.service import REPORT_COLUMNS, ImportService, Outcome
+from app.services.access import Permission
 
 router = APIRouter(prefix="/imports", tags=["imports"])
+
+CONTRIBUTE = Depends(require(Permission.CONTRIBUTE))
 PATH = "/imports"
 SPOOL_BYTES = 8 * 1024 * 1024  # a request body past this goes to a temporary file, not memory
 JobId = Annotated[int, Path(ge=1, le=MAX_KEY, description="The import's number")]
@@ -47,6 +51,7 @@ async def _spooled_body(request: Request) -> tuple[BinaryIO, str | None]:
 
 @router.post(
     "",
+    dependencies=[CONTRIBUTE],
     status_code=202,
     summary="Upload a file to import",
     response_model=ImportJobOut,
@@ -110,6 +115,7 @@ async def submit_import(
 
 @router.get(
     "",
+    dependencies=[CONTRIBUTE],
     summary="List imports",
     response_model=ImportList,
     name="list_imports",
@@ -135,6 +141,7 @@ def list_imports(
 
 @router.get(
     "/{job_id}",
+    dependencies=[CONTRIBUTE],
     summary="An import's status",
     response_model=ImportJobOut,
     responses=problem_responses(404, 422),
@@ -187,6 +194,7 @@ def _csv_report(imports: ImportService, job_id: int) -> Iterator[bytes]:
 
 @router.get(
     "/{job_id}/report",
+    dependencies=[CONTRIBUTE],
     summary="What became of every record",
     response_model=list[ImportOutcomeOut],
     responses={
@@ -216,6 +224,7 @@ def import_report(
 
 @router.get(
     "/{job_id}/rejected.mrc",
+    dependencies=[CONTRIBUTE],
     summary="The rejected records, to fix and send again",
     response_class=StreamingResponse,
     responses={
@@ -239,6 +248,7 @@ def rejected_records(job_id: JobId, imports: ImportServiceDep) -> StreamingRespo
 
 @router.post(
     "/{job_id}/revert",
+    dependencies=[CONTRIBUTE],
     summary="Undo a finished import",
     response_model=RevertOut,
     responses=problem_responses(404, 409, 422),

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import marc
+from app.api.auth import Forbidden, NotAuthenticated
 from app.api.errors import (
     BadCursor,
     BadQuery,
@@ -19,15 +20,25 @@ from app.api.errors import (
     PreconditionRequired,
     UnsupportedMediaType,
 )
+from app.api.rate_limits import RateLimited
 from app.api.request_id import HEADER, request_id_of
 from app.api.routes import allowed_methods
 from app.imports.options import OptionError
 from app.imports.service import ImportNotFound, ImportRefused
+from app.services.access import NotAllowed
 from app.services.errors import (
     RecordDeleted,
     RecordNotFound,
     VersionMismatch,
     VersionNotFound,
+)
+from app.services.holdings import HoldingNotFound
+from app.services.members import (
+    BadInstitutionCode,
+    InstitutionExists,
+    InstitutionNotFound,
+    KeyNotFound,
+    KeyRefused,
 )
 
 logger = logging.getLogger(__name__)
@@ -39,18 +50,28 @@ PROBLEMS: dict[type[Exception], tuple[int, str]] = {
     BadCursor: (400, "bad-cursor"),
     BadQuery: (400, "bad-query"),
     OptionError: (400, "bad-import-option"),
+    BadInstitutionCode: (400, "bad-institution-code"),
+    NotAuthenticated: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
+    NotAllowed: (403, "forbidden"),
     RecordNotFound: (404, "record-not-found"),
     VersionNotFound: (404, "version-not-found"),
     ImportNotFound: (404, "import-not-found"),
+    InstitutionNotFound: (404, "institution-not-found"),
+    KeyNotFound: (404, "key-not-found"),
+    HoldingNotFound: (404, "holding-not-found"),
     NotAcceptable: (406, "not-acceptable"),
     marc.RecordTooLong: (406, "record-too-long"),
     RecordDeleted: (410, "record-deleted"),
     ImportRefused: (409, "import-conflict"),
+    InstitutionExists: (409, "institution-exists"),
     VersionMismatch: (412, "version-mismatch"),
     PayloadTooLarge: (413, "payload-too-large"),
     UnsupportedMediaType: (415, "unsupported-media-type"),
     marc.InvalidRecord: (422, "invalid-record"),
+    KeyRefused: (422, "key-refused"),
     PreconditionRequired: (428, "precondition-required"),
+    RateLimited: (429, "too-many-requests"),
 }
 
 # Problems that do not come from an exception of ours, for the docs and the OpenAPI schema.
@@ -156,11 +177,21 @@ def _detail(error: Exception) -> str:
     return str(error)
 
 
+def _headers(error: Exception) -> dict[str, str]:
+    if isinstance(error, NotAuthenticated):
+        return {"WWW-Authenticate": error.challenge}
+    if isinstance(error, RateLimited):
+        return {"Retry-After": str(error.retry_after)}
+    return {}
+
+
 def _render_known(_request: Request, error: Exception) -> JSONResponse:
     for kind in type(error).__mro__:
         if kind in PROBLEMS:
             status, slug = PROBLEMS[kind]
-            return problem(status, slug, _detail(error), **_extensions(error))
+            response = problem(status, slug, _detail(error), **_extensions(error))
+            response.headers.update(_headers(error))
+            return response
     raise error  # pragma: no cover - only registered for the types above
 
 

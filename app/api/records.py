@@ -1,7 +1,7 @@
 """The record API: upload, fetch in four formats, replace, delete, history, look-up."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import marc
+from app.api.auth import require
 from app.api.body import raw_body
 from app.api.cursor import decode_cursor, encode_cursor
-from app.api.deps import RecordServiceDep, SettingsDep
+from app.api.deps import RecordServiceDep, SettingsDep, UsageMeterDep
 from app.api.errors import BadCursor, BadQuery, PreconditionRequired
 from app.api.negotiation import body_format, negotiate
 from app.api.problems import problem_responses
@@ -32,12 +33,18 @@ from app.db.models import MAX_KEY
 from app.search.form import is_search
 from app.search.query import SearchQuery
 from app.search.searcher import EmptyQuery, InvalidCursor, Sort
+from app.services.access import ANONYMOUS, Permission
 from app.services.records import FoundRecord, RecordPage, RecordService
 from app.settings import Settings
 
 MAX_VERSION = 2**31 - 1
 
 router = APIRouter(prefix="/records", tags=["records"])
+
+READ = Depends(require(Permission.READ))
+CONTRIBUTE = Depends(require(Permission.CONTRIBUTE))
+# The role allows editing; whether this record may be edited is the service's to say.
+EDIT = Depends(require(Permission.EDIT_OWN))
 
 _TEXT_SCHEMA = {"type": "string"}
 _MARC_BODY: dict[str, Any] = {
@@ -124,6 +131,23 @@ def _media_type(fmt: marc.Format) -> str:
     return fmt.media_type if fmt is marc.Format.MRC else f"{fmt.media_type}; charset=utf-8"
 
 
+Counter = Callable[[str, int], None]
+
+
+def _download_counter(request: Request, usage: UsageMeterDep) -> Counter:
+    """Counts records sent to the caller, by format (HEAD sends none)."""
+    caller = getattr(request.state, "caller", ANONYMOUS)
+
+    def count(fmt: str, records: int) -> None:
+        if request.method != "HEAD":
+            usage.downloaded(caller, fmt, records)
+
+    return count
+
+
+CounterDep = Annotated[Counter, Depends(_download_counter)]
+
+
 def _answer(
     found: FoundRecord,
     *,
@@ -132,12 +156,14 @@ def _answer(
     if_none_match: str | None,
     settings: Settings,
     of_version: bool,
+    count: Counter,
 ) -> Response | RecordEnvelope:
     too_long = frozenset({marc.Format.MRC}) if found.iso2709 is None else frozenset()
     fmt = negotiate(fmt_param, accept, unavailable=too_long)
     headers = {"ETag": etag(found.version), "Vary": "Accept"}
     if _not_modified(if_none_match, found.version):
         return Response(status_code=304, headers=headers)
+    count(fmt.value if fmt is not None else "json", 1)
     if fmt is None:
         envelope = RecordEnvelope.of(found, base=api_base_url(settings), of_version=of_version)
         return Response(envelope.model_dump_json(), media_type="application/json", headers=headers)
@@ -148,6 +174,7 @@ def _answer(
 
 @router.post(
     "",
+    dependencies=[CONTRIBUTE],
     status_code=201,
     responses={
         201: {
@@ -179,6 +206,7 @@ def create_record(
 
 @router.post(
     "/validate",
+    dependencies=[READ],
     responses=problem_responses(413, 415),
     openapi_extra=_MARC_BODY,
     summary="Check a record without storing it",
@@ -213,6 +241,7 @@ def _search_page(
 
 @router.get(
     "",
+    dependencies=[READ],
     responses=problem_responses(400, 422),
     summary="Search the catalogue, look records up by standard number, or list them",
 )
@@ -279,14 +308,24 @@ def _coalesced(chunks: Iterator[bytes], size: int = 256 * 1024) -> Iterator[byte
         yield b"".join(buffer)
 
 
+def _counted(chunks: Iterator[bytes], done: Callable[[], None]) -> Iterator[bytes]:
+    """The chunks, then `done()`: also when the client goes away in the middle."""
+    try:
+        yield from chunks
+    finally:
+        done()
+
+
 @router.get(
     "/export",
+    dependencies=[READ],
     response_class=StreamingResponse,
     responses={**_EXPORTS, **problem_responses(400, 422)},
     summary="Download every record a search finds, as one file",
 )
 def export_records(
     records: RecordServiceDep,
+    count: CounterDep,
     query: Annotated[SearchQuery, Depends(search_query)],
     fmt: Annotated[
         marc.Format, Query(alias="format", description="File format (default: mrc)")
@@ -295,15 +334,20 @@ def export_records(
     """Stream the whole result of a search in record number order, in constant memory.
 
     A record too long for ISO 2709 is left out of a .mrc file (fetch it as MARCXML)."""
+    sent = [0]
+
+    def one_more() -> None:
+        sent[0] += 1
+
     try:
-        chunks = records.export(query, fmt)
+        chunks = records.export(query, fmt, on_record=one_more)
     except EmptyQuery as error:
         raise BadQuery(str(error), parameter="q") from error
     media_type = fmt.media_type
     if fmt is not marc.Format.MRC:
         media_type += "; charset=utf-8"
     return StreamingResponse(
-        _coalesced(chunks),
+        _counted(_coalesced(chunks), lambda: count(fmt.value, sent[0])),
         media_type=media_type,
         headers={"Content-Disposition": f'attachment; filename="records.{fmt.extension}"'},
     )
@@ -311,12 +355,14 @@ def export_records(
 
 @router.get(
     "/{record_id}",
+    dependencies=[READ],
     response_model=RecordEnvelope,
     responses={**_DOWNLOADS, **problem_responses(400, 404, 406, 410, 422)},
     summary="Fetch a record",
 )
 @router.head(
     "/{record_id}",
+    dependencies=[READ],
     response_model=RecordEnvelope,
     responses={**_DOWNLOADS, **problem_responses(400, 404, 406, 410, 422)},
     summary="The headers of a record download (ETag, type, file name), without the body",
@@ -325,6 +371,7 @@ def read_record(
     record_id: RecordId,
     records: RecordServiceDep,
     settings: SettingsDep,
+    count: CounterDep,
     fmt: FormatParam = None,
     accept: Annotated[str | None, Header()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -337,11 +384,13 @@ def read_record(
         if_none_match=if_none_match,
         settings=settings,
         of_version=False,
+        count=count,
     )
 
 
 @router.put(
     "/{record_id}",
+    dependencies=[EDIT],
     responses=problem_responses(400, 404, 410, 412, 413, 415, 422, 428),
     openapi_extra=_MARC_BODY,
     summary="Replace a record with a new version",
@@ -371,6 +420,7 @@ def replace_record(
 
 @router.delete(
     "/{record_id}",
+    dependencies=[EDIT],
     responses=problem_responses(404, 410, 412, 422),
     summary="Delete a record, leaving a tombstone",
 )
@@ -393,6 +443,7 @@ def delete_record(
 
 @router.get(
     "/{record_id}/versions",
+    dependencies=[READ],
     responses=problem_responses(404, 422),
     summary="A record's history",
 )
@@ -412,12 +463,14 @@ def list_versions(
 
 @router.get(
     "/{record_id}/versions/{version}",
+    dependencies=[READ],
     response_model=RecordEnvelope,
     responses={**_DOWNLOADS, **problem_responses(400, 404, 406, 422)},
     summary="Fetch one version of a record",
 )
 @router.head(
     "/{record_id}/versions/{version}",
+    dependencies=[READ],
     response_model=RecordEnvelope,
     responses={**_DOWNLOADS, **problem_responses(400, 404, 406, 422)},
     summary="The headers of a version download, without the body",
@@ -427,6 +480,7 @@ def read_version(
     version: VersionNumber,
     records: RecordServiceDep,
     settings: SettingsDep,
+    count: CounterDep,
     fmt: FormatParam = None,
     accept: Annotated[str | None, Header()] = None,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -439,11 +493,13 @@ def read_version(
         if_none_match=if_none_match,
         settings=settings,
         of_version=True,
+        count=count,
     )
 
 
 @router.get(
     "/{record_id}/diff",
+    dependencies=[READ],
     responses=problem_responses(400, 404, 422),
     summary="Compare two versions field by field",
 )

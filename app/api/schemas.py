@@ -9,7 +9,11 @@ from app import marc
 from app.api.problems import ProblemItem
 from app.imports.service import JobStatus, RevertReport
 from app.search.searcher import FacetCount, Facets
+from app.services.access import Permission, Role
+from app.services.holdings import HoldingInfo
+from app.services.members import AuditEntry, InstitutionInfo, InstitutionKind, KeyInfo
 from app.services.records import FoundRecord, RecordPage, ValidationReport, VersionInfo
+from app.services.usage import GroupBy
 
 
 class MarcJson(BaseModel):
@@ -410,3 +414,199 @@ class RevertOut(BaseModel):
                 for u in report.refused
             ],
         )
+
+
+# -- members: institutions, keys, audit, holdings, statistics ----------------------------------
+
+
+class InstitutionIn(BaseModel):
+    """A member to register."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(
+        min_length=1,
+        max_length=16,
+        description="MARC organization code or ISIL",
+        examples=["VN-NLV"],
+    )
+    name: str = Field(min_length=1, max_length=500, examples=["Thư viện Quốc gia Việt Nam"])
+    kind: InstitutionKind
+    province: str | None = Field(None, max_length=100, examples=["Hà Nội"])
+
+
+class InstitutionChange(BaseModel):
+    """What to change of a member; what is left out stays."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=500)
+    kind: InstitutionKind | None = None
+    province: str | None = Field(None, max_length=100, description="Empty to clear it")
+
+
+class InstitutionOut(BaseModel):
+    code: str
+    name: str
+    kind: InstitutionKind
+    province: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, info: InstitutionInfo) -> "InstitutionOut":
+        return cls(
+            code=info.code,
+            name=info.name,
+            kind=info.kind,
+            province=info.province,
+            created_at=info.created_at,
+            updated_at=info.updated_at,
+        )
+
+
+class InstitutionList(BaseModel):
+    items: list[InstitutionOut]
+
+
+class KeyIn(BaseModel):
+    """A key to make for an institution."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    institution: str = Field(min_length=1, max_length=40, examples=["VN-NLV"])
+    role: Role
+    label: str | None = Field(None, max_length=200, examples=["Koha production"])
+    expires_at: datetime | None = Field(None, description="When it stops working; none: never")
+
+
+class KeyChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+
+
+class KeyOut(BaseModel):
+    """A key as listed: its prefix tells it apart; the secret is never shown again."""
+
+    id: int
+    institution: str
+    role: Role
+    prefix: str = Field(examples=["sc_Ab3dE9xQ"])
+    label: str | None
+    created_at: datetime
+    created_by: str
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    active: bool
+
+    @classmethod
+    def of(cls, info: KeyInfo, now: datetime) -> "KeyOut":
+        return cls(
+            id=info.id,
+            institution=info.institution,
+            role=info.role,
+            prefix=info.prefix,
+            label=info.label,
+            created_at=info.created_at,
+            created_by=info.created_by,
+            expires_at=info.expires_at,
+            revoked_at=info.revoked_at,
+            active=info.active(now),
+        )
+
+
+class NewKeyOut(KeyOut):
+    secret: str = Field(description="The key itself: shown this once, stored only as a hash")
+
+
+class KeyList(BaseModel):
+    items: list[KeyOut]
+
+
+class CallerOut(BaseModel):
+    """Who the key in this request belongs to."""
+
+    institution: str | None
+    role: Role | None
+    key_id: int | None
+    name: str
+    permissions: list[Permission]
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: datetime
+    actor: str = Field(examples=["VN-NLV key 1", "cli:root"])
+    action: str = Field(examples=["key-created", "key-revoked", "key-role-changed"])
+    subject: str = Field(examples=["key 7", "VN-HCM"])
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> "AuditEntryOut":
+        return cls(
+            id=entry.id,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            subject=entry.subject,
+            detail=entry.detail,
+        )
+
+
+class AuditList(BaseModel):
+    items: list[AuditEntryOut]
+    next: str | None = Field(None, description="The next (older) page")
+
+
+class HoldingIn(BaseModel):
+    """The calling institution's copy: its own call number and a note, both optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    call_number: str | None = Field(None, max_length=200, examples=["027.0597 NG-H"])
+    note: str | None = Field(None, max_length=1000, examples=["Kho mượn, tầng 2"])
+
+
+class HoldingOut(BaseModel):
+    record_id: int
+    institution: str
+    institution_name: str
+    call_number: str | None
+    note: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, info: HoldingInfo) -> "HoldingOut":
+        return cls(
+            record_id=info.record_id,
+            institution=info.institution,
+            institution_name=info.institution_name,
+            call_number=info.call_number,
+            note=info.note,
+            created_at=info.created_at,
+            updated_at=info.updated_at,
+        )
+
+
+class HoldingList(BaseModel):
+    items: list[HoldingOut]
+
+
+class StatsRowOut(BaseModel):
+    key: str | None = Field(
+        description="The group: an institution code, a month (2026-11) or a format; null for "
+        "anonymous downloads, or for contributions and holdings under group_by=format"
+    )
+    contributed: int = Field(description="Record versions written (created or changed)")
+    downloaded: int = Field(description="Records sent: single downloads, exports, SRU, OAI-PMH")
+    holdings: int = Field(description="Holdings set (and still held)")
+
+
+class StatsOut(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    group_by: GroupBy
+    items: list[StatsRowOut]
+    totals: StatsRowOut

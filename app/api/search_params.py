@@ -78,6 +78,10 @@ def search_query(
     updated_since: Annotated[
         datetime | None, Query(description="Only records changed at or after this time")
     ] = None,
+    held_by: Annotated[
+        str | None,
+        Query(description="Only records this institution holds (its code)", max_length=40),
+    ] = None,
 ) -> SearchQuery:
     """Build the query of a request; BadQuery says which parameter is wrong and where."""
     form = SearchForm(
@@ -97,6 +101,7 @@ def search_query(
         material=type.value if type is not None else None,
         status=status or (Status.ANY if include_deleted else Status.ACTIVE),
         updated_since=_utc(updated_since) if updated_since is not None else None,
+        held_by=held_by,
     )
     try:
         return form.query()

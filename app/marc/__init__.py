@@ -14,6 +14,19 @@ from app.marc.merge import content_fingerprint, keep_local_fields, same_content,
 from app.marc.mnemonic import to_mnemonic_line
 from app.marc.normalize import normalize
 from app.marc.parsed import ParsedRecord
+from app.marc.prepublication import (
+    ROLES,
+    CipData,
+    Contributor,
+    InvalidCipData,
+    NotPrepublication,
+    PublicationFacts,
+    check_cip_data,
+    check_publication_facts,
+    is_prepublication,
+    prepublication_record,
+    publish_record,
+)
 from app.marc.problems import (
     InvalidRecord,
     MarcError,
@@ -22,23 +35,29 @@ from app.marc.problems import (
     UnreadableRecord,
 )
 from app.marc.reading import read, read_one
-from app.marc.records import Field, Indicators, Record, Subfield
+from app.marc.records import Field, Indicators, Record, Subfield, indicators_of
 from app.marc.search_text import MATERIAL_NAMES, SearchText, filing_title, material, search_text
 from app.marc.standard_numbers import normalize_isbn, normalize_issn, normalize_lccn
-from app.marc.summary import RecordSummary, summarize
+from app.marc.summary import RecordSummary, subject_heading, summarize, trim_punctuation
 from app.marc.validate import validate
 from app.marc.writing import marcxml_element, write, write_collection
 
 __all__ = [
     "MATERIAL_NAMES",
+    "ROLES",
+    "CipData",
+    "Contributor",
     "Field",
     "FieldChange",
     "Format",
     "Indicators",
+    "InvalidCipData",
     "InvalidRecord",
     "MarcError",
     "MarcProblem",
+    "NotPrepublication",
     "ParsedRecord",
+    "PublicationFacts",
     "Record",
     "RecordSummary",
     "RecordTooLong",
@@ -46,6 +65,8 @@ __all__ = [
     "Subfield",
     "UnreadableRecord",
     "assign_identity",
+    "check_cip_data",
+    "check_publication_facts",
     "content_fingerprint",
     "detect_format",
     "diff",
@@ -53,6 +74,8 @@ __all__ = [
     "filing_title",
     "fold",
     "from_stored_json",
+    "indicators_of",
+    "is_prepublication",
     "keep_local_fields",
     "marcxml_element",
     "mark_deleted",
@@ -61,15 +84,19 @@ __all__ = [
     "normalize_isbn",
     "normalize_issn",
     "normalize_lccn",
+    "prepublication_record",
+    "publish_record",
     "read",
     "read_one",
     "same_content",
     "search_text",
     "stamp",
+    "subject_heading",
     "summarize",
     "tag_matches",
     "to_json",
     "to_mnemonic_line",
+    "trim_punctuation",
     "validate",
     "write",
     "write_collection",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from app.db.identifiers import control_number_key, org_of
-from app.db.models import MAX_KEY, RecordIdentifier, StoredRecord
+from app.db.models import MAX_KEY, Holding, Institution, RecordIdentifier, StoredRecord
 from app.search.query import Filters, Status
 
 
@@ -63,4 +63,12 @@ def conditions(filters: Filters, *, org_code: str) -> list[ColumnElement[bool]]:
         found.append(StoredRecord.updated_at >= filters.updated_since)
     if filters.updated_before is not None:
         found.append(StoredRecord.updated_at < filters.updated_before)
+    if filters.held_by is not None:
+        found.append(
+            StoredRecord.id.in_(
+                select(Holding.record_id)
+                .join(Institution, Institution.id == Holding.institution_id)
+                .where(Institution.code == filters.held_by)
+            )
+        )
     return found

@@ -57,6 +57,7 @@ class SearchForm:
     material: str | None = None
     status: Status = Status.ACTIVE
     updated_since: datetime | None = None  # aware
+    held_by: str | None = None
 
     def query(self) -> SearchQuery:
         """The query this form asks for. Raises FormError naming the parameter at fault."""
@@ -106,6 +107,7 @@ class SearchForm:
             material=self.material,
             status=self.status,
             updated_since=self.updated_since,
+            held_by=self.held_by.strip() if self.held_by and self.held_by.strip() else None,
         )
         return SearchQuery(text=text, filters=filters)
 

@@ -81,6 +81,7 @@ class Filters:
     status: Status = Status.ACTIVE
     updated_since: datetime | None = None  # inclusive
     updated_before: datetime | None = None  # exclusive
+    held_by: str | None = None  # an institution's code: records it holds
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ def test_every_route_is_in_the_schema_with_typed_responses(client: TestClient) -
         operation = schema["paths"][path][method.lower()]
         success = [code for code in operation["responses"] if code.startswith("2")]
         assert success, f"{method} {path}"
-        if method == "HEAD":
+        if method == "HEAD" or success == ["204"]:
             continue  # no body to describe
         content = operation["responses"][success[0]]["content"]
         assert any("schema" in c and c["schema"] for c in content.values()), path

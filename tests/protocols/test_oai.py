@@ -22,7 +22,7 @@ from app.protocols.oai.sets import SetHierarchy
 from app.services.harvest import HarvestService, Selection
 from app.settings import Settings
 
-from support import SAMPLES, SteppingClock, assert_valid_xml
+from support import SAMPLES, SteppingClock, assert_valid_xml, with_key
 
 NS = {
     "oai": "http://www.openarchives.org/OAI/2.0/",
@@ -150,7 +150,7 @@ def client_with(
 ) -> Iterator[TestClient]:
     app = create_app(settings.model_copy(update=changes), database=database, clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
+        yield with_key(client)
 
 
 class SetClock:

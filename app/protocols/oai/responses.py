@@ -43,6 +43,11 @@ def envelope(
     return root
 
 
+def records_sent(root: etree._Element) -> int:
+    """How many records (with their metadata, not just headers) a response carries."""
+    return len(root.findall(f"./{{{OAI_NS}}}*/{{{OAI_NS}}}record/{{{OAI_NS}}}metadata"))
+
+
 def serialize(root: etree._Element) -> bytes:
     """The document as UTF-8 bytes, with its XML declaration."""
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))

@@ -13,7 +13,9 @@ from app.protocols.oai import responses
 from app.protocols.oai.arguments import ErrorCode, OaiFailure, failure, parse_arguments
 from app.protocols.oai.provider import DataProvider, RepositorySettings
 from app.protocols.openapi import problem
+from app.services.access import ANONYMOUS
 from app.services.harvest import HarvestService
+from app.services.usage import UsageMeter
 from app.settings import Settings
 
 PATH = "/oai"
@@ -128,6 +130,10 @@ def _base_url(request: Request) -> str:
 
 def _answer(request: Request, arguments: tuple[tuple[str, str], ...] | OaiFailure) -> Response:
     document = _provider(request).respond(arguments, base_url=_base_url(request))
+    usage: UsageMeter = request.app.state.usage
+    usage.downloaded(
+        getattr(request.state, "caller", ANONYMOUS), "oai", responses.records_sent(document)
+    )
     return OaiXmlResponse(responses.serialize(document))
 
 

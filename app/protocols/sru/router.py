@@ -30,7 +30,9 @@ from app.protocols.sru.responses import (
     search_response,
 )
 from app.search.searcher import EmptyQuery
+from app.services.access import ANONYMOUS
 from app.services.records import RecordService
+from app.services.usage import UsageMeter
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -145,6 +147,8 @@ def _search(request: Request, sru: SruRequest, settings: Settings) -> bytes:
         records = [
             ResultRecord(item.record, sru.start_record + i) for i, item in enumerate(found.items)
         ]
+        usage: UsageMeter = request.app.state.usage
+        usage.downloaded(getattr(request.state, "caller", ANONYMOUS), "sru", len(records))
     if total and sru.start_record > total:
         raise Diagnostic(
             Code.FIRST_RECORD_OUT_OF_RANGE,
