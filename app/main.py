@@ -7,13 +7,14 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 
-from app.api import health, holdings, imports, members, records, stats
+from app.api import cip, health, holdings, imports, members, records, stats
 from app.api.auth import check_every_route_is_guarded, require
 from app.api.body import BodyLimitMiddleware
 from app.api.problems import add_problem_schemas, install_problem_handlers
 from app.api.rate_limits import RateLimiter
 from app.api.request_id import RequestIdMiddleware
 from app.api.routes import API_BASE
+from app.cip.service import CipService
 from app.db.engine import Database, create_database
 from app.imports.service import ImportService
 from app.imports.worker import ImportWorker, worker_name
@@ -53,7 +54,7 @@ def create_app(
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
     workers: list[ImportWorker] = []
-    usage = UsageMeter(database)
+    usage = UsageMeter(database, enabled=settings.count_usage)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -96,6 +97,13 @@ def create_app(
         search_rank_window=settings.search_rank_window,
     )
     app.state.harvest = HarvestService(database, clock=clock)
+    app.state.cip = CipService(
+        database,
+        app.state.records,
+        agency=settings.marc_org_code,
+        heading=settings.cip_heading,
+        clock=clock,
+    )
     app.state.imports = ImportService(
         database,
         app.state.records,
@@ -117,6 +125,7 @@ def create_app(
     app.include_router(imports.router, prefix=API_BASE)
     app.include_router(members.router, prefix=API_BASE)
     app.include_router(stats.router, prefix=API_BASE)
+    app.include_router(cip.router, prefix=API_BASE)
     app.include_router(health.router)
     # The protocols read the catalogue; their clients send keys as HTTP Basic passwords.
     reading = [Depends(require(Permission.READ))]

@@ -111,10 +111,17 @@ class Settings(BaseSettings):
         description="Where rate limit counts live: memory:// (each process its own) or "
         "redis://host:6379/0 (shared by every API process).",
     )
+    count_usage: bool = Field(
+        True, description="Whether downloads are counted for the usage statistics."
+    )
     usage_flush_seconds: float = Field(
         5.0,
         gt=0,
         description="How often each process adds its download counts to the database.",
+    )
+    cip_heading: str = Field(
+        "Biên mục trên xuất bản phẩm của Thư viện Quốc gia Việt Nam",
+        description="The heading line of printed CIP blocks.",
     )
     public_base_url: str = Field(
         "",

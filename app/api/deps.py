@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.cip.service import CipService
 from app.db.engine import Database
 from app.imports.service import ImportService
 from app.services.holdings import HoldingService
@@ -55,6 +56,11 @@ def _usage(request: Request) -> UsageMeter:
     return meter
 
 
+def _cip(request: Request) -> CipService:
+    service: CipService = request.app.state.cip
+    return service
+
+
 def _clock(request: Request) -> Callable[[], datetime]:
     clock: Callable[[], datetime] = request.app.state.clock
     return clock
@@ -69,3 +75,4 @@ HoldingServiceDep = Annotated[HoldingService, Depends(_holdings)]
 StatsServiceDep = Annotated[StatsService, Depends(_stats)]
 UsageMeterDep = Annotated[UsageMeter, Depends(_usage)]
 ClockDep = Annotated[Callable[[], datetime], Depends(_clock)]
+CipServiceDep = Annotated[CipService, Depends(_cip)]

@@ -23,6 +23,7 @@ from app.api.errors import (
 from app.api.rate_limits import RateLimited
 from app.api.request_id import HEADER, request_id_of
 from app.api.routes import allowed_methods
+from app.cip.service import CipConflict, CipNotFound
 from app.imports.options import OptionError
 from app.imports.service import ImportNotFound, ImportRefused
 from app.services.access import NotAllowed
@@ -60,16 +61,20 @@ PROBLEMS: dict[type[Exception], tuple[int, str]] = {
     InstitutionNotFound: (404, "institution-not-found"),
     KeyNotFound: (404, "key-not-found"),
     HoldingNotFound: (404, "holding-not-found"),
+    CipNotFound: (404, "cip-request-not-found"),
     NotAcceptable: (406, "not-acceptable"),
     marc.RecordTooLong: (406, "record-too-long"),
     RecordDeleted: (410, "record-deleted"),
     ImportRefused: (409, "import-conflict"),
     InstitutionExists: (409, "institution-exists"),
+    CipConflict: (409, "cip-conflict"),
+    marc.NotPrepublication: (409, "not-prepublication"),
     VersionMismatch: (412, "version-mismatch"),
     PayloadTooLarge: (413, "payload-too-large"),
     UnsupportedMediaType: (415, "unsupported-media-type"),
     marc.InvalidRecord: (422, "invalid-record"),
     KeyRefused: (422, "key-refused"),
+    marc.InvalidCipData: (422, "invalid-cip-request"),
     PreconditionRequired: (428, "precondition-required"),
     RateLimited: (429, "too-many-requests"),
 }
@@ -149,7 +154,7 @@ def add_problem_schemas(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _extensions(error: Exception) -> dict[str, Any]:
-    if isinstance(error, marc.InvalidRecord):
+    if isinstance(error, marc.InvalidRecord | marc.InvalidCipData):
         return {"errors": [ProblemItem.of(p).model_dump() for p in error.problems]}
     if isinstance(error, marc.UnreadableRecord):
         return {"errors": [ProblemItem.of(error.problem).model_dump()]}

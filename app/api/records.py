@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app import marc
-from app.api.auth import require
+from app.api.auth import CallerDep, require
 from app.api.body import raw_body
 from app.api.cursor import decode_cursor, encode_cursor
 from app.api.deps import RecordServiceDep, SettingsDep, UsageMeterDep
@@ -195,9 +195,11 @@ def create_record(
     payload: Annotated[bytes, Depends(raw_body)],
     records: RecordServiceDep,
     settings: SettingsDep,
+    caller: CallerDep,
 ) -> RecordEnvelope:
-    """Store a new record in any of the four formats; it gets its number in 001."""
-    saved = records.create(payload, body_format(request.headers.get("content-type")))
+    """Store a new record in any of the four formats; it gets its number in 001, and the
+    caller's institution in 040."""
+    saved = records.create(payload, body_format(request.headers.get("content-type")), author=caller)
     base = api_base_url(settings)
     response.headers["Location"] = f"{base}/records/{saved.found.id}"
     response.headers["ETag"] = etag(saved.found.version)
@@ -402,6 +404,7 @@ def replace_record(
     payload: Annotated[bytes, Depends(raw_body)],
     records: RecordServiceDep,
     settings: SettingsDep,
+    caller: CallerDep,
     if_match: Annotated[
         str | None, Header(description='The ETag you read the record with, e.g. "v3"')
     ] = None,
@@ -413,6 +416,7 @@ def replace_record(
         payload,
         body_format(request.headers.get("content-type")),
         expected_versions=expected,
+        author=caller,
     )
     response.headers["ETag"] = etag(saved.found.version)
     return RecordEnvelope.of(saved.found, base=api_base_url(settings), warnings=saved.warnings)
@@ -427,13 +431,14 @@ def replace_record(
 def delete_record(
     record_id: RecordId,
     records: RecordServiceDep,
+    caller: CallerDep,
     if_match: Annotated[
         str | None, Header(description="Optional: delete only this version")
     ] = None,
 ) -> Tombstone:
     """Tombstone the record: it answers 410 from now on and its history is kept."""
     found = records.delete(
-        record_id, expected_versions=_expected_versions(if_match, required=False)
+        record_id, expected_versions=_expected_versions(if_match, required=False), author=caller
     )
     assert found.deleted_at is not None
     return Tombstone(

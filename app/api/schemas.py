@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app import marc
 from app.api.problems import ProblemItem
+from app.cip.service import CipInfo, CipStatus
 from app.imports.service import JobStatus, RevertReport
 from app.search.searcher import FacetCount, Facets
 from app.services.access import Permission, Role
@@ -610,3 +611,147 @@ class StatsOut(BaseModel):
     group_by: GroupBy
     items: list[StatsRowOut]
     totals: StatsRowOut
+
+
+# -- cataloguing in publication ---------------------------------------------------------------
+
+
+class ContributorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300, examples=["Nguyễn Thị Hường"])
+    role: Literal["author", "editor", "translator", "illustrator"] = "author"
+
+
+class CipRequestIn(BaseModel):
+    """What a publisher knows of a book before it is printed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=1000, examples=["Lịch sử Thư viện Việt Nam"])
+    subtitle: str | None = Field(None, max_length=1000, examples=["từ khởi thủy đến năm 1945"])
+    parallel_title: str | None = Field(None, max_length=1000)
+    contributors: list[ContributorIn] = Field(default_factory=list, max_length=50)
+    edition: str | None = Field(None, max_length=200, examples=["Tái bản lần thứ 2"])
+    series: str | None = Field(None, max_length=500)
+    series_number: str | None = Field(None, max_length=50)
+    publisher: str | None = Field(None, max_length=500, examples=["Nxb. Đại học Quốc gia Hà Nội"])
+    place: str | None = Field(None, max_length=200, examples=["Hà Nội"])
+    expected_date: str = Field(
+        pattern=r"^\d{4}(-\d{2})?$",
+        description="Expected month of publication",
+        examples=["2027-03"],
+    )
+    isbns: list[str] = Field(default_factory=list, max_length=10, examples=[["978-604-0-00000-0"]])
+    pages: int | None = Field(None, ge=1, le=100000, description="Expected number of pages")
+    size_cm: int | None = Field(None, ge=1, le=500, description="Expected height in cm")
+    languages: list[str] = Field(default_factory=lambda: ["vie"], min_length=1, max_length=10)
+    summary: str | None = Field(None, max_length=5000)
+    keywords: list[str] = Field(default_factory=list, max_length=30)
+    audience: str | None = Field(None, max_length=500)
+
+    def data(self) -> marc.CipData:
+        return marc.CipData(
+            title=self.title,
+            subtitle=self.subtitle,
+            parallel_title=self.parallel_title,
+            contributors=tuple(marc.Contributor(c.name, c.role) for c in self.contributors),
+            edition=self.edition,
+            series=self.series,
+            series_number=self.series_number,
+            publisher=self.publisher,
+            place=self.place,
+            expected_date=self.expected_date,
+            isbns=tuple(self.isbns),
+            pages=self.pages,
+            size_cm=self.size_cm,
+            languages=tuple(self.languages),
+            summary=self.summary,
+            keywords=tuple(self.keywords),
+            audience=self.audience,
+        )
+
+
+class CipLinks(BaseModel):
+    self: str
+    history: str
+    block: str | None = Field(description="The CIP block to print, once approved")
+    record: str | None = Field(description="The catalogue record, once approved")
+
+
+class CipRequestOut(BaseModel):
+    id: int
+    status: CipStatus
+    institution: str | None = Field(description="The publisher that sent it")
+    title: str
+    expected_date: str
+    request: dict[str, Any] = Field(description="The request as last sent")
+    record: MarcJson = Field(description="The prepublication record as it stands")
+    message: str | None = Field(description="Why it was returned, for the publisher")
+    record_id: int | None
+    record_status: str | None = Field(description="cip until the book is out, then active")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    links: CipLinks
+
+    @classmethod
+    def of(cls, info: CipInfo, *, base: str) -> "CipRequestOut":
+        path = f"{base}/cip-requests/{info.id}"
+        return cls(
+            id=info.id,
+            status=info.status,
+            institution=info.institution,
+            title=info.title,
+            expected_date=info.expected_date,
+            request=info.data,
+            record=MarcJson.model_validate(marc.to_json(info.record)),
+            message=info.message,
+            record_id=info.record_id,
+            record_status=info.record_status,
+            version=info.version,
+            created_at=info.created_at,
+            updated_at=info.updated_at,
+            links=CipLinks(
+                self=path,
+                history=f"{path}/history",
+                block=f"{path}/block" if info.record_id else None,
+                record=f"{base}/records/{info.record_id}" if info.record_id else None,
+            ),
+        )
+
+
+class CipList(BaseModel):
+    items: list[CipRequestOut]
+    next: str | None = None
+
+
+class CipStepOut(BaseModel):
+    at: datetime
+    actor: str
+    action: str = Field(examples=["submitted", "changed", "catalogued", "returned", "approved"])
+    status: CipStatus
+    request: dict[str, Any]
+    record: MarcJson
+    message: str | None
+
+
+class CipHistory(BaseModel):
+    steps: list[CipStepOut]
+
+
+class ReturnIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=5000, examples=["Xin bổ sung ISBN."])
+
+
+class PublicationIn(BaseModel):
+    """The facts of the printed book."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    date: datetime | int = Field(description="Date or year of publication", examples=[2027])
+    pages: int = Field(ge=1, le=100000)
+    height_cm: int = Field(ge=1, le=500)
+    isbns: list[str] = Field(default_factory=list, max_length=10)

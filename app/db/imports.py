@@ -4,10 +4,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.db.models import ImportJob, ImportOutcome, ImportUpload
+from app.db.models import Base, ImportJob, ImportOutcome, ImportUpload
+
+
+def _table(model: type[Base]) -> Table:
+    """A model's table, for Core statements that skip the ORM's work for every row."""
+    return model.metadata.tables[model.__tablename__]
 
 
 class ImportRepository:
@@ -67,8 +72,9 @@ class ImportRepository:
         self._session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
 
     def add_outcomes(self, rows: list[dict[str, Any]]) -> None:
+        """Insert outcomes (dicts of column values, the same keys in each) in one executemany."""
         if rows:
-            self._session.execute(insert(ImportOutcome), rows)
+            self._session.execute(insert(_table(ImportOutcome)), rows)
 
     def outcomes(self, job_id: int, *, after: int, limit: int) -> Sequence[ImportOutcome]:
         """Outcomes in file order, from the position after `after` (-1: from the start)."""

@@ -303,3 +303,49 @@ class UsageCount(Base):
     event: Mapped[str] = mapped_column(String(20), primary_key=True)
     format: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class CipRequest(Base):
+    """A publisher's cataloguing-in-publication request and the record made from it.
+
+    `data` is the request as the publisher last sent it (JSON), `marc_json` the prepublication
+    record as the cataloguers last left it; every step is also kept in CipEvent."""
+
+    __tablename__ = "cip_request"
+
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
+    institution_id: Mapped[int | None] = mapped_column(
+        Key, ForeignKey("institution.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    title: Mapped[str] = mapped_column(String(2000))
+    expected_date: Mapped[str] = mapped_column(String(10))  # "YYYY-MM" or "YYYY"
+    data: Mapped[str] = mapped_column(Text)
+    marc_json: Mapped[str] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)  # why it was returned, for the publisher
+    # The catalogue record once approved: the same record, upgraded after publication.
+    record_id: Mapped[int | None] = mapped_column(
+        Key, ForeignKey("record.id", ondelete="RESTRICT"), index=True
+    )
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CipEvent(Base):
+    """One step of a CIP request, with who took it and everything as it then stood."""
+
+    __tablename__ = "cip_event"
+
+    id: Mapped[int] = mapped_column(Key, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        Key, ForeignKey("cip_request.id", ondelete="RESTRICT"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    api_key_id: Mapped[int | None] = mapped_column(Key)
+    action: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    data: Mapped[str] = mapped_column(Text)
+    marc_json: Mapped[str] = mapped_column(Text)
+    message: Mapped[str | None] = mapped_column(Text)

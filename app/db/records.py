@@ -4,13 +4,29 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, exists, func, insert, select, text, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
-from app.db.models import RecordIdentifier, RecordVersion, StoredRecord
+from app.db.models import Base, RecordIdentifier, RecordVersion, StoredRecord
 
 # (id, updated_at, deleted_at, material): what a harvester's list shows of a record.
 ChangeRow = Row[int, datetime, datetime | None, str]
+
+
+def _table(model: type[Base]) -> Table:
+    """A model's table, for Core statements that skip the ORM's work for every row."""
+    return model.metadata.tables[model.__tablename__]
 
 
 class RecordRepository:
@@ -75,14 +91,17 @@ class RecordRepository:
         identifiers: list[tuple[int, str, str]],
         versions: list[dict[str, Any]],
     ) -> None:
-        """Insert new records, their identifiers and first versions, a statement per table."""
-        self._session.execute(insert(StoredRecord), rows)
+        """Insert new records, their identifiers and first versions, a statement per table.
+
+        Rows are dicts of column values, the same keys in each. The tables' own inserts, not
+        the models': an executemany each, without the ORM's bookkeeping for every row."""
+        self._session.execute(insert(_table(StoredRecord)), rows)
         if identifiers:
             self._session.execute(
-                insert(RecordIdentifier),
+                insert(_table(RecordIdentifier)),
                 [{"record_id": i, "scheme": s, "value": v} for i, s, v in identifiers],
             )
-        self._session.execute(insert(RecordVersion), versions)
+        self._session.execute(insert(_table(RecordVersion)), versions)
 
     def add(self, row: StoredRecord) -> StoredRecord:
         self._session.add(row)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
@@ -22,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from app import marc
 from app.db.engine import Database
-from app.db.identifiers import CONTENT_KEY, identifier_pairs
 from app.db.imports import ImportRepository
 from app.db.models import ImportJob
-from app.imports.options import Action, ImportOptions, MatchPoint
+from app.imports.options import Action, ImportOptions
+from app.imports.prepare import Context, Piece, Prepared, Preparer
 from app.imports.upload import PIECE_BYTES, UploadStream, record_streams
 from app.services.errors import RecordDeleted, RecordNotFound, VersionMismatch
 from app.services.records import (
@@ -40,6 +41,8 @@ from app.services.records import (
 
 logger = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+# Below this, starting processes to prepare records costs more than it saves.
+_SMALL_FILE_BYTES = 1024 * 1024
 OUTCOMES = ("created", "updated", "unchanged", "duplicate", "ambiguous", "rejected")
 _COUNTERS = {
     "created": "created",
@@ -117,21 +120,19 @@ class Outcome:
 
 @dataclass(slots=True)
 class _Item:
-    """One record of a batch on its way through the pipeline."""
+    """One record of a batch on its way through the writer: prepared, then decided."""
 
-    position: int
-    offset: int | None
-    record: marc.Record | None = None
-    summary: marc.RecordSummary | None = None
+    prepared: Prepared
     outcome: str = "rejected"
     reason: str | None = None
-    raw: bytes | None = None
     change: Change | None = None
     record_id: int | None = None
     previous_version: int | None = None
     new_version: int | None = None
-    keys: list[list[tuple[str, str]]] = field(default_factory=list)
-    content_key: tuple[str, str] | None = None
+
+    @property
+    def position(self) -> int:
+        return self.prepared.position
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,13 +170,18 @@ class ImportService:
         clock: Clock,
         batch_size: int = 500,
         stale_after: timedelta = timedelta(seconds=60),
+        processes: int | None = None,
     ) -> None:
+        """`processes`: how many other processes prepare records for each running job (see
+        app.imports.prepare); None: one fewer than this machine has cores, at most two, and
+        none for a file too small to repay starting them."""
         self._db = database
         self._records = records
         self._org_code = org_code
         self._clock = clock
         self._batch_size = batch_size
         self._stale_after = stale_after
+        self._processes = processes
 
     # -- submitting and reading ---------------------------------------------------------------
 
@@ -443,18 +449,19 @@ class ImportService:
             upload = Path(source_path).open("rb")  # noqa: SIM115 - closed below
         else:
             upload = UploadStream(lambda seq: self._piece(job_id, seq), size)
+        context = Context(org_code=self._org_code, match=options.match)
         try:
-            items = self._read(upload, fmt)
-            for batch in _batches(items, self._batch_size):
-                if batch[-1][0] < start:
-                    continue
-                if stopping():
-                    return self._finish(job_id, "queued", None)
-                started = time.perf_counter()
-                todo = [item for item in batch if item[0] >= start]
-                self._load_batch(job_id, todo, options, upload.tell(), started)
-                if on_batch is not None:
-                    on_batch(self.status(job_id))
+            with Preparer[tuple[list[Piece], int]](
+                context, processes=self._processes_for(size), ahead=2
+            ) as preparer:
+                batches = self._todo(self._read(upload, fmt), start, upload)
+                for (pieces, bytes_done), prepared in preparer.prepared(batches):
+                    if stopping():
+                        return self._finish(job_id, "queued", None)
+                    started = time.perf_counter()
+                    self._load_batch(job_id, pieces, prepared, options, bytes_done, started)
+                    if on_batch is not None:
+                        on_batch(self.status(job_id))
         except _Unreadable as unreadable:
             return self._finish(job_id, "failed", unreadable.reason)
         except Exception as error:
@@ -464,18 +471,40 @@ class ImportService:
             upload.close()
         return self._finish(job_id, "done", None)
 
+    def _processes_for(self, size: int) -> int:
+        if self._processes is not None:
+            return self._processes
+        if size < _SMALL_FILE_BYTES:
+            return 0
+        return max(0, min(2, (os.cpu_count() or 1) - 1))
+
+    def _todo(
+        self,
+        items: Iterator[tuple[int, Piece]],
+        start: int,
+        upload: BinaryIO | UploadStream,
+    ) -> Iterator[tuple[tuple[list[Piece], int], list[tuple[int, Piece]]]]:
+        """The batches from the first record not yet done, each tagged with its pieces (kept
+        for the records that match a stored one) and how far into the upload it ends."""
+        for batch in _batches(items, self._batch_size):
+            if batch[-1][0] < start:
+                continue
+            todo = [item for item in batch if item[0] >= start]
+            yield ([piece for _, piece in todo], upload.tell()), todo
+
     def _piece(self, job_id: int, seq: int) -> bytes | None:
         with self._db.reader() as session:
             return ImportRepository(session).upload_piece(job_id, seq)
 
     def _read(
         self, upload: BinaryIO | UploadStream, fmt: marc.Format | None
-    ) -> Iterator[tuple[int, marc.ParsedRecord | marc.MarcProblem]]:
-        """(position, record or problem) of every record of every file in the upload."""
+    ) -> Iterator[tuple[int, Piece]]:
+        """(position, piece) of every record of every file in the upload: ISO 2709 records
+        cut but not decoded (the preparer decodes them), other formats read."""
         position = 0
         reader = _buffered(upload) if isinstance(upload, UploadStream) else upload
         for member, stream in record_streams(reader):
-            for item in marc.read(stream, fmt):
+            for item in marc.read_pieces(stream, fmt):
                 if isinstance(item, marc.MarcProblem) and item.code == "unreadable-file":
                     # Only an upload that cannot be read at all fails the job; one file of a
                     # zip that is not MARC (a README, say) is reported like a bad record.
@@ -505,27 +534,21 @@ class ImportService:
     def _load_batch(
         self,
         job_id: int,
-        batch: list[tuple[int, marc.ParsedRecord | marc.MarcProblem]],
+        pieces: list[Piece],
+        batch: list[Prepared],
         options: ImportOptions,
         bytes_done: int,
         started: float,
     ) -> None:
-        items = [self._checked(position, parsed) for position, parsed in batch]
-        accepted = [item for item in items if item.record is not None]
-        for item in accepted:
-            assert item.summary is not None
-            assert item.record is not None
-            item.keys = [self._keys(item.summary, point) for point in options.match]
-            numbered = marc.assign_identity(
-                item.record, control_number="0", org_code=self._org_code, timestamp=self._clock()
-            )
-            item.content_key = (CONTENT_KEY, marc.content_fingerprint(numbered))
-        keys = {key for item in accepted for keys in item.keys for key in keys}
-        keys |= {item.content_key for item in accepted if item.content_key is not None}
+        items = [_Item(prepared, reason=prepared.reason) for prepared in batch]
+        accepted = [item for item in items if item.prepared.record is not None]
+        keys = {key for item in accepted for keys in item.prepared.keys for key in keys}
+        keys |= {key for item in accepted if (key := item.prepared.content_key) is not None}
         lookup = self._records.lookup(keys) if keys and options.action is not Action.ADD else None
         pending: dict[tuple[str, str], int] = {}
-        for item in accepted:
-            self._decide(item, options, lookup, pending)
+        for item, piece in zip(items, pieces, strict=True):
+            if item.prepared.record is not None:
+                self._decide(item, piece, options, lookup, pending)
         changes = [item.change for item in items if item.change is not None and not options.dry_run]
 
         decided = {id(item): item.outcome for item in items}
@@ -548,48 +571,21 @@ class ImportService:
 
         self._records.apply(changes, change_name="import", then=then)
 
-    def _checked(self, position: int, parsed: marc.ParsedRecord | marc.MarcProblem) -> _Item:
-        if isinstance(parsed, marc.MarcProblem):
-            return _Item(position, None, reason=parsed.message)
-        item = _Item(position, parsed.offset, summary=marc.summarize(parsed.record))
-        try:
-            item.record, _ = self._records.accept(parsed)
-        except marc.InvalidRecord as invalid:
-            errors = [p.message for p in invalid.problems if p.severity == "error"]
-            item.reason = "; ".join(errors)
-            try:
-                item.raw = marc.write(parsed.record, marc.Format.MRC)
-            except marc.RecordTooLong:
-                item.raw = None
-        return item
-
-    def _keys(self, summary: marc.RecordSummary, point: MatchPoint) -> list[tuple[str, str]]:
-        """The look-up keys of one match point of an incoming record."""
-        if point is MatchPoint.CONTROL:
-            number, org = summary.control_number, summary.control_number_org
-            if not number:
-                return []
-            if org == self._org_code:
-                return [("id", number)] if number.isdigit() else []
-            return [("035", f"({org}){number}" if org else number)]
-        if point is MatchPoint.SYSTEM:
-            return [("035", number.strip()[:300]) for number in summary.control_numbers]
-        wanted = {MatchPoint.ISBN: "isbn", MatchPoint.ISSN: "issn", MatchPoint.LCCN: "lccn"}
-        return [pair for pair in identifier_pairs(summary) if pair[0] == wanted[point]]
-
     def _decide(
         self,
         item: _Item,
+        piece: Piece,
         options: ImportOptions,
         lookup: Lookup | None,
         pending: dict[tuple[str, str], int],
     ) -> None:
         """Set what becomes of an accepted record: its outcome and the change to write."""
-        assert item.record is not None
+        prepared = item.prepared
+        assert prepared.record is not None
         if options.action is Action.ADD or lookup is None:
-            item.outcome, item.change = "created", NewRecord(item.record)
+            item.outcome, item.change = "created", NewRecord(prepared.record)
             return
-        for keys in item.keys:
+        for keys in prepared.keys:
             earlier = next((pending[key] for key in keys if key in pending), None)
             matched = set().union(*(lookup.found.get(key, frozenset()) for key in keys))
             if earlier is not None and not matched:
@@ -602,10 +598,10 @@ class ImportService:
                 item.reason = f"matches records {numbers}; nothing was changed"
                 return
             if matched:
-                self._on_match(item, options, lookup, matched.pop())
+                self._on_match(item, _incoming(piece), options, lookup, matched.pop())
                 return
         # Matched on nothing asked for, it may still be a record sent before, word for word.
-        same = item.content_key
+        same = prepared.content_key
         if same is not None and (found := lookup.found.get(same)):
             item.outcome, item.record_id = "unchanged", min(found)
             return
@@ -613,17 +609,20 @@ class ImportService:
             item.outcome = "duplicate"
             item.reason = f"the same record as number {pending[same] + 1} of this file"
             return
-        item.outcome, item.change = "created", NewRecord(item.record)
-        for key in [*(key for keys in item.keys for key in keys), *([same] if same else [])]:
+        item.outcome, item.change = "created", NewRecord(prepared.record)
+        for key in [*(key for keys in prepared.keys for key in keys), *([same] if same else [])]:
             pending.setdefault(key, item.position)
 
     def _on_match(
-        self, item: _Item, options: ImportOptions, lookup: Lookup, record_id: int
+        self,
+        item: _Item,
+        incoming: marc.Record,
+        options: ImportOptions,
+        lookup: Lookup,
+        record_id: int,
     ) -> None:
-        assert item.record is not None
         stored = lookup.records[record_id]
         item.record_id = record_id
-        incoming = item.record
         if options.action is Action.MERGE:
             incoming = marc.keep_local_fields(incoming, stored.record, options.keep)
         canonical = marc.assign_identity(
@@ -653,18 +652,17 @@ class ImportService:
                 {
                     "job_id": job_id,
                     "position": item.position,
-                    "byte_offset": item.offset,
-                    "control_number": _clip(
-                        item.summary.control_number if item.summary else None, 300
-                    ),
-                    "isbn": item.summary.isbns[0] if item.summary and item.summary.isbns else None,
-                    "title": _clip(item.summary.title if item.summary else None, 500),
+                    "byte_offset": item.prepared.offset,
+                    "control_number": item.prepared.control_number,
+                    "isbn": item.prepared.isbn,
+                    "title": item.prepared.title,
                     "outcome": item.outcome,
                     "reason": item.reason,
                     "record_id": item.record_id,
                     "previous_version": item.previous_version,
                     "new_version": item.new_version,
-                    "raw": item.raw,
+                    # Kept for the rejected records only, to be sent back to be fixed.
+                    "raw": item.prepared.raw if item.outcome == "rejected" else None,
                 }
                 for item in items
             ]
@@ -691,13 +689,14 @@ class _Unreadable(Exception):
         self.reason = reason
 
 
-def _clip(text: str | None, length: int) -> str | None:
-    return text[:length] if text is not None else None
+def _incoming(piece: Piece) -> marc.Record:
+    """The record of a piece the preparer accepted, read again (only matched records need it)."""
+    parsed = marc.parse(piece) if isinstance(piece, marc.RawRecord) else piece
+    assert isinstance(parsed, marc.ParsedRecord)
+    return parsed.record
 
 
-def _batches(
-    items: Iterator[tuple[int, marc.ParsedRecord | marc.MarcProblem]], size: int
-) -> Iterator[list[tuple[int, marc.ParsedRecord | marc.MarcProblem]]]:
+def _batches(items: Iterator[tuple[int, Piece]], size: int) -> Iterator[list[tuple[int, Piece]]]:
     while batch := list(islice(items, size)):
         yield batch
 

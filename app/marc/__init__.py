@@ -3,17 +3,19 @@
 The rest of the application imports MARC things from here only, never pymarc.
 """
 
+from app.marc.attribution import HeldCopy, attribute, with_holdings
+from app.marc.canonical import StoredForm, stored_form
 from app.marc.detect import detect_format
 from app.marc.diff import FieldChange, diff
 from app.marc.dublin_core import dublin_core
 from app.marc.fold import fold
 from app.marc.formats import Format
-from app.marc.identity import assign_identity, mark_deleted, stamp
+from app.marc.identity import assign_identity, format_005, mark_deleted, stamp
 from app.marc.marcjson import from_stored_json, to_json
 from app.marc.merge import content_fingerprint, keep_local_fields, same_content, tag_matches
 from app.marc.mnemonic import to_mnemonic_line
 from app.marc.normalize import normalize
-from app.marc.parsed import ParsedRecord
+from app.marc.parsed import ParsedRecord, RawRecord
 from app.marc.prepublication import (
     ROLES,
     CipData,
@@ -34,7 +36,7 @@ from app.marc.problems import (
     RecordTooLong,
     UnreadableRecord,
 )
-from app.marc.reading import read, read_one
+from app.marc.reading import parse, read, read_one, read_pieces
 from app.marc.records import Field, Indicators, Record, Subfield, indicators_of
 from app.marc.search_text import MATERIAL_NAMES, SearchText, filing_title, material, search_text
 from app.marc.standard_numbers import normalize_isbn, normalize_issn, normalize_lccn
@@ -50,6 +52,7 @@ __all__ = [
     "Field",
     "FieldChange",
     "Format",
+    "HeldCopy",
     "Indicators",
     "InvalidCipData",
     "InvalidRecord",
@@ -58,13 +61,16 @@ __all__ = [
     "NotPrepublication",
     "ParsedRecord",
     "PublicationFacts",
+    "RawRecord",
     "Record",
     "RecordSummary",
     "RecordTooLong",
     "SearchText",
+    "StoredForm",
     "Subfield",
     "UnreadableRecord",
     "assign_identity",
+    "attribute",
     "check_cip_data",
     "check_publication_facts",
     "content_fingerprint",
@@ -73,6 +79,7 @@ __all__ = [
     "dublin_core",
     "filing_title",
     "fold",
+    "format_005",
     "from_stored_json",
     "indicators_of",
     "is_prepublication",
@@ -84,13 +91,16 @@ __all__ = [
     "normalize_isbn",
     "normalize_issn",
     "normalize_lccn",
+    "parse",
     "prepublication_record",
     "publish_record",
     "read",
     "read_one",
+    "read_pieces",
     "same_content",
     "search_text",
     "stamp",
+    "stored_form",
     "subject_heading",
     "summarize",
     "tag_matches",
@@ -98,6 +108,7 @@ __all__ = [
     "to_mnemonic_line",
     "trim_punctuation",
     "validate",
+    "with_holdings",
     "write",
     "write_collection",
 ]

@@ -5,16 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.marc.records import (
+    Field,
     Record,
     control_field,
+    copy_field,
     copy_record,
     data_field,
     first_field,
+    insert_by_tag,
     insert_in_tag_order,
     leader_of,
     new_record,
     subfield_values,
 )
+
+_IDENTITY = frozenset({"001", "003", "005"})
 
 
 def format_005(timestamp: datetime) -> str:
@@ -52,24 +57,36 @@ def assign_identity(
     missing) is kept as 035 $a "(ORG)number", or just "number" when there was no 003,
     unless that 035 $a is already there. New fields go where tag order puts them.
     """
-    result = copy_record(record)
-    old_number = _control_data(result, "001")
-    old_org = _control_data(result, "003")
-    result.fields = [field for field in result.fields if field.tag not in ("001", "003", "005")]
+    fields = numbered_fields(
+        record, control_number=control_number, org_code=org_code, stamp=format_005(timestamp)
+    )
+    return new_record(leader_of(record), [copy_field(field) for field in fields])
+
+
+def numbered_fields(
+    record: Record, *, control_number: str, org_code: str, stamp: str
+) -> list[Field]:
+    """The fields of the record numbered as assign_identity numbers it (005 = stamp), in order.
+
+    The record is left as it is, and so are the fields it shares with the result: for callers
+    that only read the result (it costs no copy of the record)."""
+    old_number = _control_data(record, "001")
+    old_org = _control_data(record, "003")
+    fields = [field for field in record.fields if field.tag not in _IDENTITY]
     if old_number and old_org != org_code:
         kept = f"({old_org}){old_number}" if old_org else old_number
         existing = {
             value.strip()
-            for field in result.fields
+            for field in fields
             if field.tag == "035" and not field.control_field
             for value in subfield_values(field, "a")
         }
         if kept not in existing:
-            insert_in_tag_order(result, data_field("035", " ", " ", [("a", kept)]))
-    insert_in_tag_order(result, control_field("001", control_number))
-    insert_in_tag_order(result, control_field("003", org_code))
-    insert_in_tag_order(result, control_field("005", format_005(timestamp)))
-    return result
+            insert_by_tag(fields, data_field("035", " ", " ", [("a", kept)]))
+    insert_by_tag(fields, control_field("001", control_number))
+    insert_by_tag(fields, control_field("003", org_code))
+    insert_by_tag(fields, control_field("005", stamp))
+    return fields
 
 
 def _control_data(record: Record, tag: str) -> str | None:

@@ -8,6 +8,7 @@ a library can still use, and its warnings are process-global state in a threaded
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from app.marc.detect import UTF8_BOM
@@ -18,6 +19,7 @@ from app.marc.records import (
     LEADER_LENGTH,
     Field,
     Record,
+    checked_data_field,
     control_field,
     data_field,
     field_from_parts,
@@ -25,12 +27,14 @@ from app.marc.records import (
     is_control_tag,
     leader_of,
     new_record,
+    subfield,
 )
 from app.marc.streams import PrefixedStream, Window
 
 RECORD_TERMINATOR = b"\x1d"
 FIELD_TERMINATOR = b"\x1e"
 SUBFIELD_DELIMITER = b"\x1f"
+_DELIMITER = "\x1f"
 MAX_RECORD_LENGTH = 99_999
 MAX_FIELD_LENGTH = 9_999
 # How far to look for a record terminator when the leader's length is wrong; real records
@@ -39,13 +43,35 @@ MAX_SCAN = 1024 * 1024
 _SKIPPED_BETWEEN_RECORDS = b" \t\r\n\x00\x1a\x1d\x1e"
 
 
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """The bytes of one record as cut from the stream, where it starts, and what was noticed
+    while cutting it."""
+
+    offset: int
+    data: bytes
+    notes: tuple[MarcProblem, ...] = ()
+
+
 def read_iso2709(stream: BinaryIO | PrefixedStream) -> Iterator[Decoded | MarcProblem]:
     """Read ISO 2709 records one by one, reporting a broken record and going on.
 
     A record whose length is wrong is cut at the next record terminator (0x1D); one whose
     directory cannot be trusted is read field by field when that is unambiguous and reported
-    otherwise. Problems carry no position: the caller numbers records.
+    otherwise. Problems carry no position (the caller numbers records) but their byte offset.
     """
+    for frame in iso2709_frames(stream):
+        if isinstance(frame, MarcProblem):
+            yield frame
+        else:
+            yield decode_record(frame.data, offset=frame.offset, notes=list(frame.notes))
+
+
+def iso2709_frames(stream: BinaryIO | PrefixedStream) -> Iterator[Frame | MarcProblem]:
+    """Cut ISO 2709 records from a stream without decoding them (read_iso2709 decodes them).
+
+    Cutting is a small part of reading: a bulk import cuts in one process and decodes the
+    frames in others. The same damage is found, in the same order, as read_iso2709 reports."""
     window = Window(stream)
     start = 3 if window.slice(0, 3) == UTF8_BOM else 0
     read_any = False
@@ -61,7 +87,7 @@ def read_iso2709(stream: BinaryIO | PrefixedStream) -> Iterator[Decoded | MarcPr
         read_any = True
         end, notes, problem = _record_end(window, start)
         if problem is not None:
-            yield problem
+            yield problem.at_byte(start)
             if end < 0:
                 return
             start = end
@@ -69,8 +95,7 @@ def read_iso2709(stream: BinaryIO | PrefixedStream) -> Iterator[Decoded | MarcPr
         if skipped:
             message = f"{skipped} byte(s) of filler (line breaks, NUL, EOF marks, BOM) skipped"
             notes = [warning("filler-skipped", message), *notes]
-        decoded = decode_record(window.slice(start, end), offset=start, notes=notes)
-        yield decoded
+        yield Frame(start, window.slice(start, end), tuple(notes))
         start = end
 
 
@@ -142,7 +167,8 @@ def decode_record(
     """
     where = f" at byte {offset}" if offset is not None else ""
     if len(raw) < LEADER_LENGTH + 2:
-        return error("record-too-short", f"record{where} is only {len(raw)} bytes long")
+        message = f"record{where} is only {len(raw)} bytes long"
+        return error("record-too-short", message).at_byte(offset)
     leader = raw[:LEADER_LENGTH].decode("ascii", errors="replace")
     warnings: list[MarcProblem] = list(notes or ())
     base = _base_address(raw, leader, warnings)
@@ -151,7 +177,7 @@ def decode_record(
             "bad-directory",
             f"record{where}: cannot find where the directory ends (no 0x1E after whole "
             "12-byte entries, and leader/12-16 does not say)",
-        )
+        ).at_byte(offset)
     directory = raw[LEADER_LENGTH : base - 1]
     data = raw[base:-1] if raw.endswith(RECORD_TERMINATOR) else raw[base:]
     entries = [directory[i : i + 12] for i in range(0, len(directory), 12)]
@@ -163,7 +189,7 @@ def decode_record(
                 "bad-directory",
                 f"record{where}: the directory ({len(entries)} entries) does not match "
                 f"the fields in the data ({data.count(FIELD_TERMINATOR)} field terminators)",
-            )
+            ).at_byte(offset)
         warnings.append(
             warning(
                 "directory-mismatch",
@@ -172,7 +198,10 @@ def decode_record(
             )
         )
     decoder = _text_decoder(leader, data, warnings)
-    fields = [_decode_field(tag, body, decoder, warnings) for tag, body in located]
+    fields = []
+    for tag, body in located:
+        field = _utf8_field(tag, body) if decoder.encoding == "utf-8" else None
+        fields.append(field or _decode_field(tag, body, decoder, warnings))
     # The text is Unicode now, whatever leader/09 said: its disagreements were reported above.
     leader = leader[:9] + "a" + leader[10:]
     return Decoded(new_record(leader, fields), offset, tuple(warnings))
@@ -309,6 +338,28 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
+def _utf8_field(tag: str, body: bytes) -> Field | None:
+    """Decode a well-formed UTF-8 field with one decode and one split; None when it needs
+    _decode_field's care (bad UTF-8, odd indicators, empty or non-ASCII subfield codes), which
+    gives the same field for everything accepted here, and reports the rest."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if is_control_tag(tag):
+        return control_field(tag, text) if _DELIMITER not in text else None
+    pieces = text.split(_DELIMITER)
+    head = pieces[0]
+    if len(head) != 2 or len(pieces) < 2 or not head.isascii():
+        return None
+    subfields = []
+    for piece in pieces[1:]:
+        if not piece or piece[0] >= "\x80":
+            return None
+        subfields.append(subfield(piece[0], piece[1:]))
+    return checked_data_field(tag, head[0], head[1], subfields)
+
+
 def _decode_field(
     tag: str, body: bytes, decoder: _TextDecoder, warnings: list[MarcProblem]
 ) -> Field:
@@ -382,15 +433,21 @@ def encode_record(record: Record) -> bytes:
     Raises RecordTooLong when the record exceeds 99,999 bytes or a field 9,999 bytes,
     the limits of the format's length fields; nothing is ever truncated.
     """
-    bodies: list[bytes] = []
-    directory = bytearray()
+    fields = record.fields
+    bodies = [encode_field(field) for field in fields]
+    return assemble(leader_of(record), [field.tag for field in fields], bodies)
+
+
+def assemble(leader: str, tags: list[str], bodies: list[bytes]) -> bytes:
+    """Put a record together from its leader and its fields' tags and encoded bodies.
+
+    Raises RecordTooLong as encode_record does."""
+    directory = []
     offset = 0
-    for field in record.fields:
-        body = _encode_field(field)
-        bodies.append(body)
-        directory += field.tag.encode("ascii") + f"{len(body):04d}{offset:05d}".encode("ascii")
+    for tag, body in zip(tags, bodies, strict=True):
+        directory.append(f"{tag}{len(body):04d}{offset:05d}")
         offset += len(body)
-    base = LEADER_LENGTH + len(directory) + 1
+    base = LEADER_LENGTH + 12 * len(tags) + 1
     total = base + offset + 1
     if total > MAX_RECORD_LENGTH:
         raise RecordTooLong(
@@ -400,36 +457,28 @@ def encode_record(record: Record) -> bytes:
                 f"{MAX_RECORD_LENGTH:,} (write it as MARCXML or JSON)",
             )
         )
-    for field, body in zip(record.fields, bodies, strict=True):
+    for tag, body in zip(tags, bodies, strict=True):
         if len(body) > MAX_FIELD_LENGTH:
             raise RecordTooLong(
                 error(
                     "record-too-long",
-                    f"field {field.tag} is {len(body):,} bytes; ISO 2709 cannot hold a field "
+                    f"field {tag} is {len(body):,} bytes; ISO 2709 cannot hold a field "
                     f"longer than {MAX_FIELD_LENGTH:,} (write it as MARCXML or JSON)",
-                    tag=field.tag,
+                    tag=tag,
                 )
             )
-    leader = leader_of(record)
-    leader = f"{total:05d}{leader[5:9]}a{leader[10:12]}{base:05d}{leader[17:]}"
-    return (
-        leader.encode("ascii")
-        + bytes(directory)
-        + FIELD_TERMINATOR
-        + b"".join(bodies)
-        + RECORD_TERMINATOR
-    )
+    head = f"{total:05d}{leader[5:9]}a{leader[10:12]}{base:05d}{leader[17:]}{''.join(directory)}"
+    return head.encode("ascii") + FIELD_TERMINATOR + b"".join(bodies) + RECORD_TERMINATOR
 
 
-def _encode_field(field: Field) -> bytes:
+def encode_field(field: Field) -> bytes:
+    """A field's bytes in ISO 2709, its field terminator included."""
     if field.control_field:
         return (field.data or "").encode("utf-8") + FIELD_TERMINATOR
     first, second = indicators_of(field)
-    parts = [(first + second).encode("utf-8")]
-    for sub in field.subfields:
-        parts.append(SUBFIELD_DELIMITER + sub.code.encode("utf-8") + sub.value.encode("utf-8"))
-    parts.append(FIELD_TERMINATOR)
-    return b"".join(parts)
+    # One encode per field: the delimiters are ASCII, so this is the subfields encoded one by one.
+    text = "".join([first, second, *[_DELIMITER + code + value for code, value in field.subfields]])
+    return text.encode("utf-8") + FIELD_TERMINATOR
 
 
 def iso2709_lengths(record: Record) -> tuple[int, int]:
@@ -439,9 +488,9 @@ def iso2709_lengths(record: Record) -> tuple[int, int]:
         if field.control_field:
             total += _utf8_length(field.data or "") + 1
             continue
-        total += 3
-        for sub in field.subfields:
-            total += 1 + _utf8_length(sub.code) + _utf8_length(sub.value)
+        subfields = field.subfields
+        total += 3 + len(subfields)
+        total += _utf8_length("".join([code + value for code, value in subfields]))
     base = LEADER_LENGTH + 12 * len(record.fields) + 1
     return base + total + 1, base
 

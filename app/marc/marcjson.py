@@ -27,6 +27,7 @@ from app.marc.records import (
 )
 from app.marc.streams import CHUNK_SIZE, PrefixedStream
 
+_quoted = json.encoder.encode_basestring  # json.dumps of a str, with ensure_ascii=False
 # One MARC record in JSON is a few kilobytes; a value this large is not a record.
 MAX_VALUE_CHARS = 16 * 1024 * 1024
 _WHITESPACE = " \t\r\n\ufeff"
@@ -34,22 +35,44 @@ _WHITESPACE = " \t\r\n\ufeff"
 
 def to_json(record: Record) -> dict[str, Any]:
     """Return the record as a MARC-in-JSON dict: {"leader": ..., "fields": [{tag: ...}]}."""
-    fields: list[dict[str, Any]] = []
-    for field in record.fields:
-        if field.control_field:
-            fields.append({field.tag: field.data or ""})
-        else:
-            first, second = indicators_of(field)
-            fields.append(
-                {
-                    field.tag: {
-                        "ind1": first,
-                        "ind2": second,
-                        "subfields": [{sub.code: sub.value} for sub in field.subfields],
-                    }
-                }
-            )
-    return {"leader": leader_of(record), "fields": fields}
+    return {"leader": leader_of(record), "fields": [field_json(field) for field in record.fields]}
+
+
+def field_json(field: Field) -> dict[str, Any]:
+    """Return one field as MARC-in-JSON: {tag: data} or {tag: {ind1, ind2, subfields}}."""
+    if field.control_field:
+        return {field.tag: field.data or ""}
+    first, second = indicators_of(field)
+    subfields = [{code: value} for code, value in field.subfields]
+    return {field.tag: {"ind1": first, "ind2": second, "subfields": subfields}}
+
+
+def field_json_text(field: Field) -> str:
+    """json.dumps(field_json(field), ensure_ascii=False), made about twice as fast."""
+    names = _QUOTED_NAMES
+    if field.control_field:
+        return f"{{{names[field.tag]}: {_quoted(field.data or '')}}}"
+    first, second = indicators_of(field)
+    subfields = ", ".join(
+        [f"{{{names[code]}: {_quoted(value)}}}" for code, value in field.subfields]
+    )
+    return (
+        f'{{{names[field.tag]}: {{"ind1": {names[first]}, '
+        f'"ind2": {names[second]}, "subfields": [{subfields}]}}}}'
+    )
+
+
+class _QuotedNames(dict[str, str]):
+    """Tags, indicators and subfield codes as JSON strings: a few hundred of them, cached."""
+
+    def __missing__(self, name: str) -> str:
+        quoted = _quoted(name)
+        if len(self) < 10_000:
+            self[name] = quoted
+        return quoted
+
+
+_QUOTED_NAMES = _QuotedNames()
 
 
 def encode_record(record: Record) -> bytes:

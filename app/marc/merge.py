@@ -9,10 +9,12 @@ from typing import Any
 from app.marc.marcjson import to_json
 from app.marc.records import Record, copy_field, copy_record, insert_in_tag_order
 
-# 005 changes on every write; the leader's record length and base address follow the content.
-_IGNORED_TAGS = frozenset({"005"})
-# What a catalogue gives a record of its own: its number, its code, its time.
-_IDENTITY_TAGS = frozenset({"001", "003", "005"})
+# 005 changes on every write, 040 names who wrote it; the leader's record length and base
+# address follow the content.
+_IGNORED_TAGS = frozenset({"005", "040"})
+# What a catalogue gives a record of its own: its number, its code, its time, its agencies.
+# (canonical.stored_form fingerprints a record without them too.)
+IDENTITY_TAGS = frozenset({"001", "003", "005", "040"})
 
 
 def _comparable(record: Record, ignored: frozenset[str] = _IGNORED_TAGS) -> tuple[str, list[Any]]:
@@ -23,14 +25,16 @@ def _comparable(record: Record, ignored: frozenset[str] = _IGNORED_TAGS) -> tupl
 
 
 def content_fingerprint(record: Record) -> str:
-    """A digest of what a numbered record says, its 001, 003 and 005 aside: two records with
-    the same content under different numbers have the same fingerprint."""
-    text = json.dumps(_comparable(record, _IDENTITY_TAGS), ensure_ascii=False, sort_keys=True)
+    """A digest of what a numbered record says, its 001, 003, 005 and 040 aside: two records
+    with the same content under different numbers, written by different agencies, have the same
+    fingerprint."""
+    text = json.dumps(_comparable(record, IDENTITY_TAGS), ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def same_content(first: Record, second: Record) -> bool:
-    """Whether two records say the same thing: every field but 005, and the leader's codes."""
+    """Whether two records say the same thing: every field but 005 and 040, and the leader's
+    codes."""
     return _comparable(first) == _comparable(second)
 
 

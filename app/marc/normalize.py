@@ -24,6 +24,7 @@ character, a dropped field, an indicator replaced by a guess. The others are war
 from __future__ import annotations
 
 import unicodedata
+from operator import itemgetter
 
 from app.marc.iso2709 import MAX_RECORD_LENGTH, iso2709_lengths
 from app.marc.problems import MarcProblem, error, warning
@@ -45,11 +46,15 @@ from app.marc.slim import (
     DATA_TAG,
     FORBIDDEN_CHARACTERS,
     INDICATORS,
+    LEADER,
     LEADER_CHARACTERS,
     SUBFIELD_CODES,
 )
 
 REPLACEMENT = "\ufffd"
+_LINE = "\n"
+_code = itemgetter(0)
+_value = itemgetter(1)
 _LEADER_FIXED = {9: "a", 10: "2", 11: "2", 20: "4", 21: "5", 22: "0", 23: "0"}
 
 
@@ -114,14 +119,22 @@ def _is_normal(field: Field) -> bool:
         return False
     if field.control_field:
         return bool(CONTROL_TAG.match(tag)) and _is_clean(field.data)
-    if not DATA_TAG.match(tag) or is_control_tag(tag) or not field.subfields:
+    subfields = field.subfields
+    if not DATA_TAG.match(tag) or is_control_tag(tag) or not subfields:
         return False
     indicators = field.indicators
     if indicators is None or len(indicators) != 2:
         return False
     if indicators[0] not in INDICATORS or indicators[1] not in INDICATORS:
         return False
-    return all(sub.code in SUBFIELD_CODES and _is_clean(sub.value) for sub in field.subfields)
+    if not SUBFIELD_CODES.issuperset(map(_code, subfields)):
+        return False
+    try:
+        # One check of the whole field: a line feed is allowed text and composes with nothing,
+        # so the values joined by it are clean exactly when each value is.
+        return _is_clean(_LINE.join(map(_value, subfields)))
+    except TypeError:  # a value that is not text
+        return False
 
 
 def _clean_text(text: str, *, where: str, tag: str, warnings: list[MarcProblem]) -> str:
@@ -273,6 +286,8 @@ def _repair_code(code: str, value: str) -> tuple[str, str] | None:
 
 
 def _normalize_leader(leader: str, warnings: list[MarcProblem]) -> str:
+    if LEADER.match(leader):
+        return leader  # already what the loop below would make of it
     original = leader
     if len(leader) != LEADER_LENGTH:
         leader = leader.rstrip() if len(leader) > LEADER_LENGTH else leader

@@ -31,3 +31,16 @@ class Decoded:
     record: Record
     offset: int | None
     warnings: tuple[MarcProblem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One ISO 2709 record as cut from its upload, not decoded yet (see reading.parse).
+
+    Cutting is cheap and decoding is not, so a bulk import cuts records in one process and
+    decodes them in others: this is what travels between them."""
+
+    data: bytes
+    position: int
+    offset: int
+    notes: tuple[MarcProblem, ...] = ()

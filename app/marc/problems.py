@@ -18,10 +18,16 @@ class MarcProblem:
     position: int | None = None
     tag: str | None = None
     severity: Severity = "error"
+    # Where the record starts in its file, when the format lets us know it (ISO 2709).
+    offset: int | None = None
 
     def at(self, position: int) -> MarcProblem:
         """Return a copy of this problem located at the given record position."""
         return dataclasses.replace(self, position=position)
+
+    def at_byte(self, offset: int | None) -> MarcProblem:
+        """Return a copy of this problem about the record starting at this byte offset."""
+        return dataclasses.replace(self, offset=offset)
 
 
 def warning(code: str, message: str, *, tag: str | None = None) -> MarcProblem:

@@ -8,12 +8,12 @@ from typing import BinaryIO
 
 from app.marc.detect import HEAD_SIZE, detect_format
 from app.marc.formats import Format
-from app.marc.iso2709 import read_iso2709
+from app.marc.iso2709 import decode_record, iso2709_frames, read_iso2709
 from app.marc.marcjson import read_json
 from app.marc.marcxml import read_marcxml
 from app.marc.mnemonic import read_mnemonic
 from app.marc.normalize import normalize_shared
-from app.marc.parsed import Decoded, ParsedRecord
+from app.marc.parsed import Decoded, ParsedRecord, RawRecord
 from app.marc.problems import MarcProblem, UnreadableRecord, error
 from app.marc.streams import PrefixedStream
 
@@ -36,6 +36,17 @@ def read(
     for). A file that cannot be read at all yields a single "unreadable-file" problem.
     Nothing but the current record is held in memory.
     """
+    for item in read_pieces(source, fmt):
+        yield parse(item) if isinstance(item, RawRecord) else item
+
+
+def read_pieces(
+    source: bytes | BinaryIO, fmt: Format | None = None
+) -> Iterator[RawRecord | ParsedRecord | MarcProblem]:
+    """Like read(), but ISO 2709 records come cut from the file and not yet decoded.
+
+    parse() decodes each as read() would, wherever the caller likes: a bulk import cuts
+    records in one process and decodes them in others."""
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     head = stream.read(HEAD_SIZE)
     if not head:
@@ -48,13 +59,29 @@ def read(
                 "not a MARC format we read (ISO 2709, MARCXML, MARC-in-JSON, .mrk)",
             ).at(0)
             return
+    if fmt is Format.MRC:
+        for position, frame in enumerate(iso2709_frames(PrefixedStream(head, stream))):
+            if isinstance(frame, MarcProblem):
+                yield frame.at(position)
+                continue
+            yield RawRecord(frame.data, position, frame.offset, frame.notes)
+        return
     for position, item in enumerate(READERS[fmt](PrefixedStream(head, stream))):
-        if isinstance(item, MarcProblem):
-            yield item.at(position)
-        else:
-            record, repairs = normalize_shared(item.record)
-            warnings = tuple(w.at(position) for w in (*item.warnings, *repairs))
-            yield ParsedRecord(record, position, item.offset, warnings)
+        yield item.at(position) if isinstance(item, MarcProblem) else _parsed(item, position)
+
+
+def parse(raw: RawRecord) -> ParsedRecord | MarcProblem:
+    """Decode and normalise one record cut by read_pieces(), exactly as read() does."""
+    decoded = decode_record(raw.data, offset=raw.offset, notes=list(raw.notes))
+    if isinstance(decoded, MarcProblem):
+        return decoded.at(raw.position)
+    return _parsed(decoded, raw.position)
+
+
+def _parsed(item: Decoded, position: int) -> ParsedRecord:
+    record, repairs = normalize_shared(item.record)
+    warnings = tuple(w.at(position) for w in (*item.warnings, *repairs))
+    return ParsedRecord(record, position, item.offset, warnings)
 
 
 def read_one(data: bytes, fmt: Format | None = None) -> ParsedRecord:

@@ -13,6 +13,7 @@ from pymarc import Subfield as Subfield
 
 from app.marc.problems import MarcProblem, warning
 
+_new_tuple = tuple.__new__
 LEADER_LENGTH = 24
 DEFAULT_LEADER = "00000nam a2200000   4500"
 
@@ -54,6 +55,26 @@ def data_field(tag: str, ind1: str, ind2: str, subfields: Iterable[tuple[str, st
     )
 
 
+def subfield(code: str, value: str) -> Subfield:
+    """Build a subfield (a plain named tuple, made without NamedTuple's Python-level __new__)."""
+    return _new_tuple(Subfield, (code, value))
+
+
+def checked_data_field(tag: str, ind1: str, ind2: str, subfields: list[Subfield]) -> Field:
+    """Build a data field from parts a reader has already checked: a three-character tag
+    pymarc holds as a data field, one-character indicators, and Subfields (the list is kept).
+
+    The same field as data_field() gives, without Field()'s checks and copies: readers build
+    a million of them in a bulk import."""
+    field: Field = Field.__new__(Field)
+    field.tag = tag
+    field.data = None
+    field.control_field = False
+    field.subfields = subfields
+    field.indicators = Indicators(ind1, ind2)
+    return field
+
+
 def copy_field(field: Field) -> Field:
     """Return an independent copy of a field."""
     if field.control_field:
@@ -72,6 +93,8 @@ def indicators_of(field: Field) -> tuple[str, str]:
     indicators = field.indicators
     if indicators is None:
         return " ", " "
+    if len(indicators) == 2:
+        return indicators[0], indicators[1]
     first = indicators[0] if len(indicators) > 0 else " "
     second = indicators[1] if len(indicators) > 1 else " "
     return first, second
@@ -79,11 +102,16 @@ def indicators_of(field: Field) -> tuple[str, str]:
 
 def insert_in_tag_order(record: Record, field: Field) -> None:
     """Insert a field before the first field with a greater tag, after any with the same tag."""
-    for index, existing in enumerate(record.fields):
+    insert_by_tag(record.fields, field)
+
+
+def insert_by_tag(fields: list[Field], field: Field) -> None:
+    """Insert a field in a list of fields as insert_in_tag_order inserts it in a record."""
+    for index, existing in enumerate(fields):
         if existing.tag > field.tag:
-            record.fields.insert(index, field)
+            fields.insert(index, field)
             return
-    record.fields.append(field)
+    fields.append(field)
 
 
 def first_field(record: Record, tag: str) -> Field | None:

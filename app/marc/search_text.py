@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from app.marc.records import Field, Record, first_field, indicators_of, leader_of
 
@@ -122,8 +123,32 @@ def _linked_tag(field: Field) -> str | None:
 
 
 def _words(field: Field, codes: str) -> str | None:
-    text = " ".join(sub.value for sub in field.subfields if sub.code in codes and sub.value)
+    text = " ".join([value for code, value in field.subfields if code in codes and value])
     return text.strip() or None
+
+
+_PART_TABLES = (
+    ("title", _TITLE_CODES),
+    ("author", _AUTHOR_CODES),
+    ("series", _SERIES_CODES),
+    ("publisher", _PUBLISHER_CODES),
+    ("notes", _NOTES_CODES),
+)
+_SUBJECT_CODES = "".join(c for c in _LETTERS if c not in SUBJECT_SKIPPED)
+_NOTE_CODES = "".join(c for c in _LETTERS if c not in _NOTE_SKIPPED)
+
+
+@cache
+def _parts_of(tag: str) -> tuple[tuple[str, str], ...]:
+    """(part, subfield codes) of every part a field with this tag feeds, in the order found."""
+    found = [(part, table[tag]) for part, table in _PART_TABLES if tag in table]
+    if tag == "245":
+        found.append(("author", "c"))
+    if tag.startswith("6"):
+        found.append(("subject", _SUBJECT_CODES))
+    elif tag.startswith("5"):
+        found.append(("notes", _NOTE_CODES))
+    return tuple(found)
 
 
 def search_text(record: Record) -> SearchText:
@@ -139,23 +164,7 @@ def search_text(record: Record) -> SearchText:
         tag = _linked_tag(field) if field.tag == "880" else field.tag
         if tag is None:
             continue
-        found: list[tuple[str, str]] = []
-        for part, table in (
-            ("title", _TITLE_CODES),
-            ("author", _AUTHOR_CODES),
-            ("series", _SERIES_CODES),
-            ("publisher", _PUBLISHER_CODES),
-            ("notes", _NOTES_CODES),
-        ):
-            if tag in table:
-                found.append((part, table[tag]))
-        if tag == "245":
-            found.append(("author", "c"))
-        if tag.startswith("6"):
-            found.append(("subject", "".join(c for c in _LETTERS if c not in SUBJECT_SKIPPED)))
-        elif tag.startswith("5"):
-            found.append(("notes", "".join(c for c in _LETTERS if c not in _NOTE_SKIPPED)))
-        for part, codes in found:
+        for part, codes in _parts_of(tag):
             words = _words(field, codes)
             if words:
                 parts[part].append(words)

@@ -27,9 +27,23 @@ def normalize_isbn(text: str) -> str | None:
     Accepts ISBN-10 or ISBN-13, with hyphens or spaces and qualifiers such as "(pbk.)".
     """
     candidate = isbn_candidate(text)
-    if candidate is None or not isbn.is_valid(candidate):
+    if candidate is None:
+        return None
+    if valid_isbn13(candidate):
+        return candidate
+    if not isbn.is_valid(candidate):
         return None
     return str(isbn.to_isbn13(candidate))
+
+
+def valid_isbn13(candidate: str) -> bool:
+    """Whether a candidate (isbn_candidate's digits) is a valid ISBN-13, checked in a few
+    operations; False says only "ask python-stdnum", which also knows ISBN-10 and says why."""
+    if len(candidate) != 13 or not candidate.isdigit() or candidate[:3] not in ("978", "979"):
+        return False
+    odd = sum(map(int, candidate[0:12:2]))
+    even = sum(map(int, candidate[1:12:2]))
+    return (10 - (odd + 3 * even)) % 10 == int(candidate[12])
 
 
 def issn_candidate(text: str) -> str | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.marc.records import Field, Record, first_field, indicators_of, leader_of, subfield_values
+from app.marc.records import Field, Record, indicators_of, leader_of, subfield_values
 from app.marc.search_text import SUBJECT_SKIPPED, material
 from app.marc.standard_numbers import normalize_isbn, normalize_issn, normalize_lccn
 
@@ -18,6 +19,7 @@ _LANGUAGE = re.compile(r"[a-z]{3}\Z")
 # ISBD separators that end a subfield (" /", " :", " ;", " =", ",") and blanks.
 _TRAILING_SEPARATORS = re.compile(r"[\s/:;=,]+\Z")
 _INITIAL_BEFORE_PERIOD = re.compile(r"(?:^|[\s.])\w\.\Z")
+_ByTag = dict[str, list[Field]]  # a record's fields by tag, in record order
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,31 +70,29 @@ def _joined(field: Field, codes: str) -> str | None:
     return trim_punctuation(" ".join(parts)) or None
 
 
-def _first_value(record: Record, tag: str, code: str) -> str | None:
-    for field in record.fields:
-        if field.tag == tag and not field.control_field:
+def _first_value(by_tag: _ByTag, tag: str, code: str) -> str | None:
+    for field in by_tag.get(tag, ()):
+        if not field.control_field:
             for value in subfield_values(field, code):
                 if value.strip():
                     return value.strip()
     return None
 
 
-def _control(record: Record, tag: str, *, strip: bool = True) -> str | None:
-    field = first_field(record, tag)
-    if field is None or not field.control_field:
+def _control(by_tag: _ByTag, tag: str, *, strip: bool = True) -> str | None:
+    fields = by_tag.get(tag)
+    if not fields or not fields[0].control_field:
         return None
-    data = field.data or ""
+    data = fields[0].data or ""
     # Positions matter in fixed fields; identifiers are compared without their padding.
     return (data.strip() if strip else data) or None
 
 
-def _publication_fields(record: Record) -> list[Field]:
+def _publication_fields(by_tag: _ByTag) -> list[Field]:
     published = [
-        f
-        for f in record.fields
-        if f.tag == "264" and not f.control_field and indicators_of(f)[1] == "1"
+        f for f in by_tag.get("264", ()) if not f.control_field and indicators_of(f)[1] == "1"
     ]
-    return published or [f for f in record.fields if f.tag == "260" and not f.control_field]
+    return published or [f for f in by_tag.get("260", ()) if not f.control_field]
 
 
 def _first_in(fields: list[Field], code: str) -> str | None:
@@ -104,12 +104,12 @@ def _first_in(fields: list[Field], code: str) -> str | None:
     return None
 
 
-def _year(record: Record, fixed: str | None, is_bibliographic: bool) -> int | None:
+def _year(publication: list[Field], fixed: str | None, is_bibliographic: bool) -> int | None:
     if is_bibliographic and fixed and len(fixed) >= 11:
         date = fixed[7:11]
         if date.isdigit() and date != "0000":
             return int(date)
-    for field in _publication_fields(record):
+    for field in publication:
         for value in subfield_values(field, "c"):
             match = _YEAR.search(value)
             if match:
@@ -117,12 +117,12 @@ def _year(record: Record, fixed: str | None, is_bibliographic: bool) -> int | No
     return None
 
 
-def _language(record: Record, fixed: str | None, is_bibliographic: bool) -> str | None:
+def _language(by_tag: _ByTag, fixed: str | None, is_bibliographic: bool) -> str | None:
     if is_bibliographic and fixed and len(fixed) >= 38:
         code = fixed[35:38].lower()
         if _LANGUAGE.match(code):
             return code
-    value = _first_value(record, "041", "a")
+    value = _first_value(by_tag, "041", "a")
     if value and _LANGUAGE.match(value[:3].lower()):
         return value[:3].lower()
     return None
@@ -153,6 +153,19 @@ def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
+def control_numbers(fields: Iterable[Field]) -> tuple[str, ...]:
+    """The system control numbers (035 $a) among these fields, as RecordSummary lists them."""
+    return _unique(
+        [
+            value.strip()
+            for field in fields
+            if field.tag == "035" and not field.control_field
+            for value in subfield_values(field, "a")
+            if value.strip()
+        ]
+    )
+
+
 def summarize(record: Record) -> RecordSummary:
     """Summarise a record for lists, search results and the database's columns.
 
@@ -164,46 +177,44 @@ def summarize(record: Record) -> RecordSummary:
     """
     leader = leader_of(record)
     is_bibliographic = leader[6:7] not in _AUTHORITY_OR_HOLDINGS
-    fixed = _control(record, "008", strip=False)
-    title_field = first_field(record, "245")
-    main_entry = None
+    # One pass over the fields; every look-up below is then by tag.
+    by_tag: _ByTag = {}
+    main_entry_field = None
+    subject_fields = []
     for field in record.fields:
-        codes = _MAIN_ENTRY_CODES.get(field.tag)
-        if codes and not field.control_field:
-            main_entry = _joined(field, codes)
-            break
+        tag = field.tag
+        by_tag.setdefault(tag, []).append(field)
+        if tag.startswith("6") and not field.control_field:
+            subject_fields.append(field)
+        elif main_entry_field is None and tag in _MAIN_ENTRY_CODES and not field.control_field:
+            main_entry_field = field
+    fixed = _control(by_tag, "008", strip=False)
+    title_field = by_tag["245"][0] if "245" in by_tag else None
+    main_entry = (
+        _joined(main_entry_field, _MAIN_ENTRY_CODES[main_entry_field.tag])
+        if main_entry_field is not None
+        else None
+    )
     isbns = [
         number
-        for field in record.fields
-        if field.tag == "020" and not field.control_field
+        for field in by_tag.get("020", ())
+        if not field.control_field
         for value in subfield_values(field, "a")
         if (number := normalize_isbn(value))
     ]
     issns = [
         number
-        for field in record.fields
-        if field.tag == "022" and not field.control_field
+        for field in by_tag.get("022", ())
+        if not field.control_field
         for value in subfield_values(field, "a")
         if (number := normalize_issn(value))
     ]
-    lccn_text = _first_value(record, "010", "a")
-    control_numbers = [
-        value.strip()
-        for field in record.fields
-        if field.tag == "035" and not field.control_field
-        for value in subfield_values(field, "a")
-        if value.strip()
-    ]
-    subjects = [
-        subject
-        for field in record.fields
-        if field.tag.startswith("6") and not field.control_field
-        if (subject := subject_heading(field))
-    ]
-    publication = _publication_fields(record)
-    edition = _first_value(record, "250", "a")
-    extent = _first_value(record, "300", "a")
-    ddc = _first_value(record, "082", "a")
+    lccn_text = _first_value(by_tag, "010", "a")
+    subjects = [subject for field in subject_fields if (subject := subject_heading(field))]
+    publication = _publication_fields(by_tag)
+    edition = _first_value(by_tag, "250", "a")
+    extent = _first_value(by_tag, "300", "a")
+    ddc = _first_value(by_tag, "082", "a")
     return RecordSummary(
         title=_joined(title_field, _TITLE_CODES) if title_field else None,
         responsibility=_joined(title_field, "c") if title_field else None,
@@ -211,9 +222,9 @@ def summarize(record: Record) -> RecordSummary:
         isbns=_unique(isbns),
         issns=_unique(issns),
         lccn=normalize_lccn(lccn_text) if lccn_text else None,
-        control_numbers=_unique(control_numbers),
-        year=_year(record, fixed, is_bibliographic),
-        language=_language(record, fixed, is_bibliographic),
+        control_numbers=control_numbers(by_tag.get("035", ())),
+        year=_year(publication, fixed, is_bibliographic),
+        language=_language(by_tag, fixed, is_bibliographic),
         publisher=_first_in(publication, "b"),
         place=_first_in(publication, "a"),
         ddc=ddc,
@@ -223,6 +234,6 @@ def summarize(record: Record) -> RecordSummary:
         edition=_TRAILING_SEPARATORS.sub("", edition) or None if edition else None,
         extent=trim_punctuation(extent) if extent else None,
         subjects=_unique(subjects),
-        control_number=_control(record, "001"),
-        control_number_org=_control(record, "003"),
+        control_number=_control(by_tag, "001"),
+        control_number_org=_control(by_tag, "003"),
     )

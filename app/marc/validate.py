@@ -14,9 +14,9 @@ from stdnum import isbn, issn
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
 from app.marc.problems import MarcProblem, error, warning
-from app.marc.records import Field, Record, indicators_of, is_control_tag, leader_of
+from app.marc.records import Field, Record, Subfield, indicators_of, is_control_tag, leader_of
 from app.marc.slim import DATA_TAG, FORBIDDEN_CHARACTERS, INDICATORS, LEADER, SUBFIELD_CODES
-from app.marc.standard_numbers import isbn_candidate, issn_candidate
+from app.marc.standard_numbers import isbn_candidate, issn_candidate, valid_isbn13
 
 BIBLIOGRAPHIC_TYPES = frozenset("acdefgijkmoprt")
 # Authority z; holdings u v x y; classification w; community information q; and b, archival
@@ -86,13 +86,25 @@ def _check_field(field: Field, problems: list[MarcProblem]) -> None:
         if indicator not in INDICATORS or len(indicator) != 1:
             message = f"{tag} indicator {which} {indicator!r} is not a MARC 21 indicator"
             problems.append(error("invalid-indicator", message, tag=tag))
-    if not field.subfields:
+    subfields = field.subfields
+    if not subfields:
         problems.append(error("empty-field", f"{tag} has no subfields", tag=tag))
-    for sub in field.subfields:
+    elif _all_clean(subfields):
+        return
+    for sub in subfields:
         if len(sub.code) != 1 or sub.code not in SUBFIELD_CODES:
             message = f"{tag}: subfield code {sub.code!r} is not valid"
             problems.append(error("invalid-subfield-code", message, tag=tag))
         _check_text(sub.value, f"{tag} ${sub.code}", tag, problems)
+
+
+def _all_clean(subfields: list[Subfield]) -> bool:
+    """Whether no subfield has a problem, checked for the whole field at once (the common
+    case); the subfields are then looked at one by one only to say what is wrong."""
+    if not SUBFIELD_CODES.issuperset([code for code, _ in subfields]):
+        return False
+    text = "\n".join([value for _, value in subfields])  # a line feed is allowed text
+    return "\ufffd" not in text and not FORBIDDEN_CHARACTERS.search(text)
 
 
 def _check_text(text: str, where: str, tag: str, problems: list[MarcProblem]) -> None:
@@ -124,6 +136,8 @@ def _check_008(record: Record, record_type: str, problems: list[MarcProblem]) ->
 def _check_standard_number(value: str, problems: list[MarcProblem], *, tag: str, kind: str) -> None:
     """Check one 020 $a (kind "isbn") or 022 $a (kind "issn") with python-stdnum."""
     candidate = isbn_candidate(value) if kind == "isbn" else issn_candidate(value)
+    if kind == "isbn" and candidate is not None and valid_isbn13(candidate):
+        return
     name = kind.upper()
     if candidate is None:
         message = f"{tag} $a {value!r}: no {name} found (a cancelled {name} belongs in $z)"

@@ -43,6 +43,8 @@ def conditions(filters: Filters, *, org_code: str) -> list[ColumnElement[bool]]:
         found.append(StoredRecord.deleted_at.is_(None))
     elif filters.status is Status.DELETED:
         found.append(StoredRecord.deleted_at.is_not(None))
+    elif filters.status is Status.CIP:
+        found.extend((StoredRecord.deleted_at.is_(None), StoredRecord.status == Status.CIP.value))
     for scheme, value in (("isbn", filters.isbn), ("issn", filters.issn), ("lccn", filters.lccn)):
         if value is not None:
             found.append(_has_identifier((scheme, value)))

@@ -58,10 +58,12 @@ Expr = Text | And | Or | Not
 
 
 class Status(StrEnum):
-    """Which records a search sees: the live ones (default), the tombstones, or both."""
+    """Which records a search sees: the live ones (default, CIP records included), the
+    tombstones, the CIP records only, or all."""
 
     ACTIVE = "active"
     DELETED = "deleted"
+    CIP = "cip"  # live records made before publication, not yet upgraded
     ANY = "any"
 
 

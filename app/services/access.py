@@ -33,7 +33,8 @@ class Permission(StrEnum):
 
 _READER = frozenset({Permission.READ, Permission.IDENTIFY})
 _CONTRIBUTOR = _READER | {Permission.CONTRIBUTE, Permission.EDIT_OWN, Permission.HOLD}
-_CATALOGUER = _CONTRIBUTOR | {Permission.EDIT_ANY, Permission.CIP_REVIEW}
+# Cataloguers may also enter a request for a publisher (one that phoned, say).
+_CATALOGUER = _CONTRIBUTOR | {Permission.EDIT_ANY, Permission.CIP_REQUEST, Permission.CIP_REVIEW}
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.READER: _READER,

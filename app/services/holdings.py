@@ -12,7 +12,6 @@ from app.db.holdings import HoldingRepository
 from app.db.members import MemberRepository
 from app.db.models import Holding
 from app.db.records import RecordRepository
-from app.marc.attribution import HeldCopy, with_holdings
 from app.services.access import Caller, NotAllowed
 from app.services.errors import RecordDeleted, RecordNotFound, ServiceError
 from app.services.members import InstitutionNotFound
@@ -131,9 +130,9 @@ class HoldingService:
         def records() -> Iterator[bytes]:
             for info, stored_json in self._pages(institution_id, code, name, batch_size):
                 record = marc.from_stored_json(stored_json)
-                held = HeldCopy(code=code, call_number=info.call_number, note=info.note)
+                held = marc.HeldCopy(code=code, call_number=info.call_number, note=info.note)
                 try:
-                    yield marc.write(with_holdings(record, [held]), marc.Format.MRC)
+                    yield marc.write(marc.with_holdings(record, [held]), marc.Format.MRC)
                 except marc.RecordTooLong:
                     continue
 

@@ -1,8 +1,9 @@
 """Record use-cases: create, read, replace, delete, versions, diff, look-up, validate, import."""
 
+import dataclasses
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
@@ -21,6 +22,7 @@ from app.search.collation import title_sort_key
 from app.search.document import SearchDocument, search_document
 from app.search.query import SearchQuery
 from app.search.searcher import COUNT_BOUND, RANK_WINDOW, Facets, Searcher, Sort
+from app.services.access import Caller, NotAllowed
 from app.services.errors import (
     RecordDeleted,
     RecordNotFound,
@@ -34,6 +36,9 @@ Clock = Callable[[], datetime]
 
 ACTIVE = "active"
 DELETED = "deleted"
+# A cataloguing-in-publication record: approved before the book is printed, live and
+# searchable (leader/17 '8'), upgraded to ACTIVE once the book is out.
+CIP = "cip"
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +148,53 @@ class Lookup:
 
 
 @dataclass(frozen=True, slots=True)
-class NewRecord:
-    """A record to store under a new number."""
+class PreparedRecord:
+    """A record made ready to store under any number: everything stored about it but its
+    number (001) and the time of the write (005), computed once (see prepare_record).
 
-    record: marc.Record
+    Plain data: a bulk import prepares records in other processes, ahead of its writer."""
+
+    form: marc.StoredForm
+    columns: dict[str, Any]  # the record's columns but its stored forms (title, year, …)
+    identifiers: tuple[tuple[str, str], ...]  # distinct; the content fingerprint last
+    document: SearchDocument  # for record number 0: the writer sets the number
+
+
+def prepare_record(
+    record: marc.Record, *, org_code: str, summary: marc.RecordSummary | None = None
+) -> PreparedRecord:
+    """Prepare a record as read() returns it (normalised) for storage in this catalogue.
+
+    `summary` is marc.summarize(record), when the caller has it already."""
+    summary = summary if summary is not None else marc.summarize(record)
+    form = marc.stored_form(record, org_code=org_code)
+    # Numbering changes 001, 003, 005 and may add an 035: of what is stored from the summary,
+    # only the system numbers (035) differ from the incoming record's.
+    numbered = dataclasses.replace(summary, control_numbers=form.control_numbers)
+    return PreparedRecord(
+        form=form,
+        columns={
+            "title": _clip(summary.title, 2000),
+            "main_entry": _clip(summary.main_entry, 1000),
+            "year": summary.year,
+            "language": _clip(summary.language, 3),
+            "publisher": _clip(summary.publisher, 1000),
+            "ddc": _clip(summary.ddc, 100),
+            "record_type": summary.record_type[:2],
+            "material": summary.material,
+            "title_key": title_sort_key(marc.filing_title(record)),
+        },
+        # The content fingerprint finds a record sent again even when it has no number.
+        identifiers=(*dict.fromkeys(identifier_pairs(numbered)), (CONTENT_KEY, form.fingerprint)),
+        document=search_document(0, record),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A record to store under a new number, as it is or already prepared (prepare_record)."""
+
+    record: marc.Record | PreparedRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +233,16 @@ class _Written:
     document: SearchDocument
 
 
+def accept(parsed: marc.ParsedRecord) -> tuple[marc.Record, tuple[marc.MarcProblem, ...]]:
+    """The record and its warnings if it may be stored; raises InvalidRecord if not.
+
+    Needs no database: a bulk import checks records in other processes."""
+    problems = parsed.warnings + marc.validate(parsed.record)
+    if any(p.severity == "error" for p in problems):
+        raise marc.InvalidRecord(tuple(p.at(parsed.position) for p in problems))
+    return parsed.record, problems
+
+
 def _record_from_json(text: str) -> marc.Record:
     return marc.read_one(text.encode("utf-8"), marc.Format.JSON).record
 
@@ -198,6 +256,16 @@ def _iso2709_or_none(record: marc.Record) -> bytes | None:
 
 def _clip(text: str | None, length: int) -> str | None:
     return text[:length] if text is not None else None
+
+
+def _stored_columns(record_id: int, prepared: PreparedRecord, stamp: str) -> dict[str, Any]:
+    """The columns of a record stored under this number, its 005 `stamp`."""
+    number = str(record_id)
+    return {
+        "marc_json": prepared.form.json(number, stamp),
+        "marc": prepared.form.iso2709(number, stamp),
+        **prepared.columns,
+    }
 
 
 class RecordService:
@@ -239,10 +307,7 @@ class RecordService:
 
     def accept(self, parsed: marc.ParsedRecord) -> tuple[marc.Record, tuple[marc.MarcProblem, ...]]:
         """The record and its warnings if it may be stored; raises InvalidRecord if not."""
-        problems = parsed.warnings + marc.validate(parsed.record)
-        if any(p.severity == "error" for p in problems):
-            raise marc.InvalidRecord(tuple(p.at(parsed.position) for p in problems))
-        return parsed.record, problems
+        return accept(parsed)
 
     def validate(self, payload: bytes, fmt: marc.Format | None) -> ValidationReport:
         """Report every problem of a record without storing anything."""
@@ -277,35 +342,19 @@ class RecordService:
 
     def _written(self, record_id: int, record: marc.Record, now: datetime) -> _Written:
         """Everything stored for a record under its number, computed once, for any writer."""
-        canonical = marc.assign_identity(
-            record, control_number=str(record_id), org_code=self._org_code, timestamp=now
-        )
-        summary = marc.summarize(canonical)
-        columns = {
-            "marc_json": json.dumps(marc.to_json(canonical), ensure_ascii=False),
-            "marc": _iso2709_or_none(canonical),
-            "title": _clip(summary.title, 2000),
-            "main_entry": _clip(summary.main_entry, 1000),
-            "year": summary.year,
-            "language": _clip(summary.language, 3),
-            "publisher": _clip(summary.publisher, 1000),
-            "ddc": _clip(summary.ddc, 100),
-            "record_type": summary.record_type[:2],
-            "material": summary.material,
-            "title_key": title_sort_key(marc.filing_title(canonical)),
-        }
+        prepared = prepare_record(record, org_code=self._org_code)
         return _Written(
-            record=canonical,
-            columns=columns,
-            # The content fingerprint finds a record sent again even when it has no number.
-            identifiers=(
-                *dict.fromkeys(identifier_pairs(summary)),
-                (CONTENT_KEY, marc.content_fingerprint(canonical)),
+            record=marc.assign_identity(
+                record, control_number=str(record_id), org_code=self._org_code, timestamp=now
             ),
-            document=search_document(record_id, canonical),
+            columns=_stored_columns(record_id, prepared, marc.format_005(now)),
+            identifiers=prepared.identifiers,
+            document=dataclasses.replace(prepared.document, record_id=record_id),
         )
 
-    def _add_version(self, session: Session, row: StoredRecord, change: str) -> None:
+    def _add_version(
+        self, session: Session, row: StoredRecord, change: str, author: Caller | None = None
+    ) -> None:
         RecordRepository(session).add_version(
             RecordVersion(
                 record_id=row.id,
@@ -314,12 +363,35 @@ class RecordService:
                 change=change,
                 marc_json=row.marc_json,
                 created_at=row.updated_at,
-                created_by=None,
+                created_by=author.name if author is not None else None,
+                institution_id=author.institution_id if author is not None else None,
+                api_key_id=author.key_id if author is not None else None,
             )
         )
 
+    def _attributed(
+        self, record: marc.Record, author: Caller | None, *, created: bool
+    ) -> marc.Record:
+        """The record with its author's institution in 040 (the catalogue's code for the
+        command line); as it came when nobody is named (loading the catalogue's own data)."""
+        if author is None:
+            return record
+        return marc.attribute(record, author.institution_code or self._org_code, created=created)
+
+    @staticmethod
+    def _check_may_edit(row: StoredRecord, author: Caller | None) -> None:
+        if author is not None and not author.may_edit(row.institution_id):
+            raise NotAllowed(
+                f"Record {row.id} was created by another institution; a {author.role} key may "
+                "change only its own institution's records (a cataloguer's may change any)."
+            )
+
     def _insert(
-        self, session: Session, record: marc.Record, now: datetime
+        self,
+        session: Session,
+        record: marc.Record,
+        now: datetime,
+        author: Caller | None = None,
     ) -> tuple[StoredRecord, marc.Record]:
         row = RecordRepository(session).add(
             StoredRecord(
@@ -329,22 +401,27 @@ class RecordService:
                 record_type="  ",
                 created_at=now,
                 updated_at=now,
+                institution_id=author.institution_id if author is not None else None,
             )
         )
         canonical = self._write_current(session, row, record, now=now, new=True)
-        self._add_version(session, row, "create")
+        self._add_version(session, row, "create", author)
         return row, canonical
 
-    def create(self, payload: bytes, fmt: marc.Format | None) -> SavedRecord:
-        """Store a new record and give it its number.
+    def create(
+        self, payload: bytes, fmt: marc.Format | None, *, author: Caller | None = None
+    ) -> SavedRecord:
+        """Store a new record and give it its number; `author` is named in 040 and its
+        version, and owns the record.
 
         Raises UnreadableRecord or InvalidRecord (nothing stored) when the payload is not one
         acceptable record."""
         record, warnings = self.accept(marc.read_one(payload, fmt))
         warnings += self._copy_warning(record)
+        record = self._attributed(record, author, created=True)
         with self._db.writer.begin() as session:
             now = self._now(session)
-            row, canonical = self._insert(session, record, now)
+            row, canonical = self._insert(session, record, now, author)
             found = self._found(row, canonical)
         logger.info("record created", extra={"record_id": found.id})
         return SavedRecord(found=found, warnings=warnings)
@@ -375,25 +452,29 @@ class RecordService:
         fmt: marc.Format | None,
         *,
         expected_versions: frozenset[int] | None,
+        author: Caller | None = None,
     ) -> SavedRecord:
         """Replace a record with a new version, if it is still at one of `expected_versions`.
 
-        None replaces whatever version is current (HTTP's If-Match: *).
+        None replaces whatever version is current (HTTP's If-Match: *). The author is appended
+        to 040 as a modifying agency and named in the version.
 
-        Raises RecordNotFound, RecordDeleted, VersionMismatch (nothing changed), or the
-        input errors of create."""
+        Raises RecordNotFound, RecordDeleted, NotAllowed (the author may not change it),
+        VersionMismatch (nothing changed), or the input errors of create."""
         record, warnings = self.accept(marc.read_one(payload, fmt))
+        record = self._attributed(record, author, created=False)
         try:
             with self._db.writer.begin() as session:
                 now = self._now(session)
                 row = self._live_row(session, record_id)
+                self._check_may_edit(row, author)
                 if expected_versions is not None and row.version not in expected_versions:
                     raise VersionMismatch(
                         record_id, expected=expected_versions, current=row.version
                     )
                 row.version += 1
                 canonical = self._write_current(session, row, record, now=now)
-                self._add_version(session, row, "update")
+                self._add_version(session, row, "update", author)
                 session.flush()
                 found = self._found(row, canonical)
         except StaleDataError as error:
@@ -404,12 +485,19 @@ class RecordService:
         logger.info("record replaced", extra={"record_id": record_id, "version": found.version})
         return SavedRecord(found=found, warnings=warnings)
 
-    def delete(self, record_id: int, *, expected_versions: frozenset[int] | None) -> FoundRecord:
+    def delete(
+        self,
+        record_id: int,
+        *,
+        expected_versions: frozenset[int] | None,
+        author: Caller | None = None,
+    ) -> FoundRecord:
         """Leave a tombstone: the record answers 410 from now on; its history stays."""
         try:
             with self._db.writer.begin() as session:
                 now = self._now(session)
                 row = self._live_row(session, record_id)
+                self._check_may_edit(row, author)
                 if expected_versions is not None and row.version not in expected_versions:
                     raise VersionMismatch(
                         record_id, expected=expected_versions, current=row.version
@@ -421,7 +509,7 @@ class RecordService:
                 row.status = DELETED
                 row.deleted_at = now
                 row.updated_at = now
-                self._add_version(session, row, "delete")
+                self._add_version(session, row, "delete", author)
                 session.flush()
                 found = self._found(row)
         except StaleDataError as error:
@@ -455,6 +543,72 @@ class RecordService:
             summary=marc.summarize(record),
             iso2709=row.marc,
         )
+
+    def add(
+        self,
+        record: marc.Record,
+        *,
+        author: Caller,
+        status: str = ACTIVE,
+        then: Callable[[Session, int], None] | None = None,
+    ) -> FoundRecord:
+        """Store a record built by the service itself (a CIP record) under a new number, and
+        `then` in the same transaction; raises InvalidRecord if it does not validate."""
+        problems = marc.validate(record)
+        if any(p.severity == "error" for p in problems):
+            raise marc.InvalidRecord(problems)
+        record = self._attributed(record, author, created=True)
+        with self._db.writer.begin() as session:
+            now = self._now(session)
+            row, canonical = self._insert(session, record, now, author)
+            row.status = status
+            self._latest_version(session, row).status = status
+            if then is not None:
+                then(session, row.id)
+            return self._found(row, canonical)
+
+    def publish(
+        self,
+        record_id: int,
+        facts: marc.PublicationFacts,
+        *,
+        author: Caller,
+        expected_versions: frozenset[int] | None = None,
+    ) -> FoundRecord:
+        """Upgrade a prepublication (CIP) record with the facts of the printed book: a new
+        version of the same record, so whoever took the CIP version finds the upgrade.
+
+        Raises NotPrepublication when the record is not a CIP record, and what replace does."""
+        try:
+            with self._db.writer.begin() as session:
+                now = self._now(session)
+                row = self._live_row(session, record_id)
+                self._check_may_edit(row, author)
+                if expected_versions is not None and row.version not in expected_versions:
+                    raise VersionMismatch(
+                        record_id, expected=expected_versions, current=row.version
+                    )
+                upgraded = marc.publish_record(_record_from_json(row.marc_json), facts)
+                upgraded = self._attributed(upgraded, author, created=False)
+                row.version += 1
+                row.status = ACTIVE
+                canonical = self._write_current(session, row, upgraded, now=now)
+                self._add_version(session, row, "publish", author)
+                session.flush()
+                found = self._found(row, canonical)
+        except StaleDataError as error:
+            raise VersionMismatch(
+                record_id, expected=expected_versions or frozenset(), current=None
+            ) from error
+        logger.info("CIP record published", extra={"record_id": record_id})
+        return found
+
+    @staticmethod
+    def _latest_version(session: Session, row: StoredRecord) -> RecordVersion:
+        session.flush()
+        version = RecordRepository(session).version(row.id, row.version)
+        assert version is not None  # just written
+        return version
 
     def get(self, record_id: int) -> FoundRecord:
         """Return the current version. Raises RecordNotFound, or RecordDeleted for a tombstone."""
@@ -739,46 +893,54 @@ class RecordService:
                 on_progress(outcome)
         return outcome
 
-    def _insert_batch(self, session: Session, records: list[marc.Record]) -> list[int]:
+    def _insert_batch(
+        self, session: Session, records: Sequence[marc.Record | PreparedRecord]
+    ) -> list[int]:
         """Insert new records with a few statements, not a few per record (the bulk path);
         return their numbers, in order."""
         if not records:
             return []
         now = self._now(session)
+        stamp = marc.format_005(now)
         repository = RecordRepository(session)
         ids = repository.reserve_ids(len(records))
-        written = [self._written(i, r, now) for i, r in zip(ids, records, strict=True)]
-        repository.insert_new(
-            [
+        rows: list[dict[str, Any]] = []
+        identifiers: list[tuple[int, str, str]] = []
+        versions: list[dict[str, Any]] = []
+        documents: list[SearchDocument] = []
+        for record_id, record in zip(ids, records, strict=True):
+            prepared = (
+                record
+                if isinstance(record, PreparedRecord)
+                else prepare_record(record, org_code=self._org_code)
+            )
+            columns = _stored_columns(record_id, prepared, stamp)
+            rows.append(
                 {
-                    "id": i,
+                    "id": record_id,
                     "version": 1,
                     "status": ACTIVE,
                     "created_at": now,
                     "updated_at": now,
-                    **w.columns,
+                    "deleted_at": None,
+                    **columns,
                 }
-                for i, w in zip(ids, written, strict=True)
-            ],
-            identifiers=[
-                (i, scheme, value)
-                for i, w in zip(ids, written, strict=True)
-                for scheme, value in w.identifiers
-            ],
-            versions=[
+            )
+            identifiers.extend((record_id, scheme, value) for scheme, value in prepared.identifiers)
+            versions.append(
                 {
-                    "record_id": i,
+                    "record_id": record_id,
                     "version": 1,
                     "status": ACTIVE,
                     "change": "create",
-                    "marc_json": w.columns["marc_json"],
+                    "marc_json": columns["marc_json"],
                     "created_at": now,
                     "created_by": None,
                 }
-                for i, w in zip(ids, written, strict=True)
-            ],
-        )
-        self._searcher.backend.store(session, [w.document for w in written])
+            )
+            documents.append(dataclasses.replace(prepared.document, record_id=record_id))
+        repository.insert_new(rows, identifiers=identifiers, versions=versions)
+        self._searcher.backend.store(session, documents)
         return ids
 
     def lookup(self, keys: set[tuple[str, str]]) -> Lookup:
@@ -787,8 +949,9 @@ class RecordService:
             repository = RecordRepository(session)
             found = repository.live_ids_by_keys(keys)
             ids = set().union(*found.values()) if found else set()
+            # The stored JSON is trusted: it is read back without the checks of an upload.
             copies = {
-                row.id: StoredCopy(row.id, row.version, _record_from_json(row.marc_json))
+                row.id: StoredCopy(row.id, row.version, marc.from_stored_json(row.marc_json))
                 for row in repository.get_many(sorted(ids)).values()
             }
         return Lookup(found={key: frozenset(ids) for key, ids in found.items()}, records=copies)
@@ -843,8 +1006,8 @@ class RecordService:
         self, session: Session, change: Change, change_name: str, now: datetime
     ) -> Applied | Refused:
         if isinstance(change, NewRecord):
-            row, _ = self._insert(session, change.record, now)
-            return Applied(row.id, None, 1)
+            (record_id,) = self._insert_batch(session, [change.record])
+            return Applied(record_id, None, 1)
         current = RecordRepository(session).get(change.record_id)
         if current is None or current.deleted_at is not None:
             return Refused(f"record {change.record_id} was deleted since it was matched")

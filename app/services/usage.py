@@ -32,8 +32,15 @@ class UsageMeter:
     Counting is a dictionary increment under a lock, so the download path never waits for the
     database; a process that dies loses at most one flush interval of counts."""
 
-    def __init__(self, database: Database, *, today: Callable[[], date] | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        enabled: bool = True,
+        today: Callable[[], date] | None = None,
+    ) -> None:
         self._db = database
+        self._enabled = enabled
         # Days by the wall clock, not by the app's clock: tests step that one read by read.
         self._today = today or (lambda: datetime.now(UTC).date())
         self._lock = threading.Lock()
@@ -41,7 +48,7 @@ class UsageMeter:
 
     def downloaded(self, caller: Caller, fmt: str, records: int = 1) -> None:
         """Count `records` records sent to the caller in a format ("mrc", "sru", "oai", …)."""
-        if records <= 0:
+        if records <= 0 or not self._enabled:
             return
         key = (self._today(), caller.institution_code or "", fmt)
         with self._lock:

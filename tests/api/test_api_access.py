@@ -3,6 +3,7 @@
 import base64
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -15,11 +16,11 @@ from app.main import create_app
 from app.services.access import Role
 from app.settings import Settings
 
-from support import SteppingClock, member_key
+from support import SAMPLES, SteppingClock, member_key
 
 # What each route needs, written here by hand and not read from the app: the test compares the
 # two. A route added to the app without a line here fails test_every_route_is_in_the_table.
-READ, CONTRIBUTE, EDIT, HOLD, ADMIN, IDENTIFY, PUBLIC = (
+READ, CONTRIBUTE, EDIT, HOLD, ADMIN, IDENTIFY, PUBLIC, CIP, REVIEW = (
     "read",
     "contribute",
     "edit",
@@ -27,6 +28,8 @@ READ, CONTRIBUTE, EDIT, HOLD, ADMIN, IDENTIFY, PUBLIC = (
     "admin",
     "identify",
     "public",
+    "cip",
+    "review",
 )
 EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/health"): PUBLIC,
@@ -63,6 +66,16 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/me"): IDENTIFY,
     ("GET", "/api/v1/audit"): ADMIN,
     ("GET", "/api/v1/stats"): ADMIN,
+    ("POST", "/api/v1/cip-requests"): CIP,
+    ("GET", "/api/v1/cip-requests"): CIP,
+    ("GET", "/api/v1/cip-requests/{request_id}"): CIP,
+    ("PUT", "/api/v1/cip-requests/{request_id}"): CIP,
+    ("GET", "/api/v1/cip-requests/{request_id}/history"): CIP,
+    ("GET", "/api/v1/cip-requests/{request_id}/block"): CIP,
+    ("PUT", "/api/v1/cip-requests/{request_id}/record"): REVIEW,
+    ("POST", "/api/v1/cip-requests/{request_id}/return"): REVIEW,
+    ("POST", "/api/v1/cip-requests/{request_id}/approve"): REVIEW,
+    ("POST", "/api/v1/records/{record_id}/publish"): REVIEW,
     ("GET", "/sru"): READ,
     ("POST", "/sru"): READ,
     ("GET", "/oai"): READ,
@@ -74,6 +87,8 @@ ALLOWED: dict[str, set[Role]] = {
     EDIT: {Role.CONTRIBUTOR, Role.CATALOGUER, Role.ADMIN},
     HOLD: {Role.CONTRIBUTOR, Role.CATALOGUER, Role.ADMIN},
     ADMIN: {Role.ADMIN},
+    CIP: {Role.PUBLISHER, Role.CATALOGUER, Role.ADMIN},
+    REVIEW: {Role.CATALOGUER, Role.ADMIN},
     IDENTIFY: set(Role),
     PUBLIC: set(Role),
 }
@@ -85,6 +100,7 @@ FILL = {
     "{job_id}": "999999",
     "{code}": "VN-NOBODY",
     "{key_id}": "999999",
+    "{request_id}": "999999",
 }
 
 
@@ -282,3 +298,55 @@ def test_a_contributor_cannot_touch_what_it_may_not(client: TestClient) -> None:
     assert refused.status_code == 403
     assert refused.json()["type"] == "/problems/forbidden"
     assert "reader" in refused.json()["detail"]
+
+
+def _fields(envelope: dict[str, object], tag: str) -> list[list[tuple[str, str]]]:
+    record = envelope["record"]
+    assert isinstance(record, dict)
+    return [
+        [(code, value) for sub in field[tag]["subfields"] for code, value in sub.items()]
+        for field in record["fields"]
+        if tag in field
+    ]
+
+
+def test_contributors_edit_their_own_records_and_040_names_who_wrote(
+    client: TestClient, anonymous: TestClient, corpus: Path
+) -> None:
+    hanoi = {"Authorization": f"Bearer {member_key(client.app, Role.CONTRIBUTOR, 'VN-HN01')}"}  # type: ignore[arg-type]
+    hue = {"Authorization": f"Bearer {member_key(client.app, Role.CONTRIBUTOR, 'VN-HUE01')}"}  # type: ignore[arg-type]
+    # A Library of Congress record: LC stays the original agency, Hanoi modified it.
+    lc = (corpus / "iso2709/pymarc/one.dat").read_bytes()
+    made = anonymous.post("/api/v1/records", content=lc, headers=hanoi)
+    assert made.status_code == 201, made.text
+    [agencies] = _fields(made.json(), "040")
+    assert agencies[0] == ("a", "DLC")
+    assert agencies[-1] == ("d", "VN-HN01")
+    # A record with no 040: Hanoi is its original cataloguing agency.
+    first = (SAMPLES / "vietnamese-made-here.mrk").read_text().split("\n\n")[0]
+    mine = "\n".join(line for line in first.splitlines() if not line.startswith("=040"))
+    own = anonymous.post("/api/v1/records", content=mine.encode(), headers=hanoi).json()
+    assert _fields(own, "040") == [[("a", "VN-HN01"), ("c", "VN-HN01")]]
+
+    url = f"/api/v1/records/{own['id']}"
+    text = anonymous.get(f"{url}?format=mrk").content
+    refused = anonymous.put(url, content=text, headers={**hue, "If-Match": '"v1"'})
+    assert refused.status_code == 403
+    assert "another institution" in refused.json()["detail"]
+    assert anonymous.delete(url, headers=hue).status_code == 403
+    changed = anonymous.put(url, content=text, headers={**hanoi, "If-Match": '"v1"'})
+    assert changed.status_code == 200, changed.text
+    # As in LC's own records (040 $a DLC $c DLC $d DLC): a change is a $d, once in a row.
+    assert _fields(changed.json(), "040") == [
+        [("a", "VN-HN01"), ("c", "VN-HN01"), ("d", "VN-HN01")]
+    ]
+    # A cataloguer changes anyone's record, and is appended as a modifying agency.
+    cataloguer = {"Authorization": f"Bearer {member_key(client.app, Role.CATALOGUER, 'VN-NLV')}"}  # type: ignore[arg-type]
+    text = anonymous.get(f"{url}?format=mrk").content
+    edited = anonymous.put(url, content=text, headers={**cataloguer, "If-Match": '"v2"'})
+    assert edited.status_code == 200
+    assert _fields(edited.json(), "040") == [
+        [("a", "VN-HN01"), ("c", "VN-HN01"), ("d", "VN-HN01"), ("d", "VN-NLV")]
+    ]
+    versions = anonymous.get(f"{url}/versions").json()["versions"]
+    assert [v["created_by"].split(" key ")[0] for v in versions] == ["VN-HN01"] * 2 + ["VN-NLV"]

@@ -1,5 +1,6 @@
 """Import jobs on real files, on both engines: matching, actions, dry run, damage, resuming."""
 
+import csv
 import gzip
 import io
 import zipfile
@@ -283,7 +284,13 @@ def test_an_interrupted_job_resumes_where_it_stopped_without_duplicates(
 
 def test_rejected_records_come_back_as_one_mrc(catalogue: Catalogue, tmp_path: Path) -> None:
     data = (MALFORMED / "pymarc/bad_records.mrc").read_bytes()
+    starts = [0, *[i + 1 for i, byte in enumerate(data) if byte == 0x1D]]
     job = catalogue.load(data)
+    rejected = {
+        o.position: o for o in catalogue.imports.outcomes(job.id) if o.outcome == "rejected"
+    }
+    assert sorted(rejected) == [3, 4, 6]
+    assert [rejected[n].byte_offset for n in (3, 4, 6)] == [starts[3], starts[4], starts[6]]
     written = b"".join(catalogue.imports.rejected_records(job.id))
     # Records 3 and 4 cannot be read at all and stay in the report only; record 6 can be read
     # (it lacks a 245), so it comes back as a record to fix.
@@ -291,6 +298,42 @@ def test_rejected_records_come_back_as_one_mrc(catalogue: Catalogue, tmp_path: P
     assert len(reread) == 1
     assert isinstance(reread[0], marc.ParsedRecord)
     assert reread[0].record.get("245") is None
+
+
+def malformed_iso2709() -> list[str]:
+    """The damaged ISO 2709 files of the corpus, by the manifest."""
+    with (CORPUS / "manifest.tsv").open(newline="") as manifest:
+        rows = csv.DictReader(manifest, delimiter="\t")
+        return sorted(
+            row["local_path"].removeprefix("malformed/")
+            for row in rows
+            if row["local_path"].startswith("malformed/") and row["format"] == "ISO 2709"
+        )
+
+
+def test_the_corpus_has_damaged_iso_2709_files() -> None:
+    assert len(malformed_iso2709()) == 47
+
+
+@pytest.mark.parametrize("path", malformed_iso2709())
+def test_the_report_says_where_each_unreadable_record_starts(
+    catalogue: Catalogue, path: str
+) -> None:
+    data = (MALFORMED / path).read_bytes()
+    expected = {
+        item.position: item.offset
+        for item in marc.read(data, marc.Format.MRC)
+        if isinstance(item, marc.MarcProblem)
+    }
+    job = catalogue.load(data, path, dry_run=True)
+    assert job.status == "done"
+    found = {
+        o.position: o.byte_offset
+        for o in catalogue.imports.outcomes(job.id)
+        if o.outcome == "rejected" and o.position in expected
+    }
+    assert found == expected
+    assert all(offset is not None for offset in found.values())
 
 
 def test_revert_puts_changed_records_back_and_tombstones_new_ones(catalogue: Catalogue) -> None:

@@ -1,0 +1,355 @@
+"""The CIP workflow: a publisher's request becomes a prepublication record, cataloguers review
+it, approve it into the catalogue or return it; every step is kept with who took it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app import marc
+from app.cip.block import CipBlock, cip_block
+from app.db.cip import CipRepository
+from app.db.engine import Database
+from app.db.models import CipEvent, CipRequest
+from app.services.access import Caller, NotAllowed, Permission
+from app.services.errors import ServiceError
+from app.services.records import CIP, RecordService
+
+logger = logging.getLogger(__name__)
+
+
+class CipStatus(StrEnum):
+    """Where a request stands. The publisher may change it while it is pending or returned."""
+
+    PENDING = "cip-pending"  # in the cataloguers' queue
+    IN_REVIEW = "in-review"  # a cataloguer has worked on its record
+    RETURNED = "returned"  # back with the publisher, with a message
+    APPROVED = "approved"  # its record is in the catalogue (status cip, then upgraded)
+
+
+class CipNotFound(ServiceError):
+    def __init__(self, request_id: int) -> None:
+        super().__init__(f"There is no CIP request {request_id}.")
+
+
+class CipConflict(ServiceError):
+    """The request is not at a step where this can be done (HTTP 409)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+
+
+@dataclass(frozen=True, slots=True)
+class CipInfo:
+    """A request as its parties see it; ORM rows stay in their transaction."""
+
+    id: int
+    status: CipStatus
+    institution: str | None
+    title: str
+    expected_date: str
+    data: dict[str, Any]
+    record: marc.Record
+    message: str | None
+    record_id: int | None
+    record_status: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CipStep:
+    at: datetime
+    actor: str
+    action: str
+    status: CipStatus
+    data: dict[str, Any]
+    record: marc.Record
+    message: str | None
+
+
+def data_from_json(value: dict[str, Any]) -> marc.CipData:
+    """The CipData a request stored as JSON stands for."""
+    fields = dict(value)
+    fields["contributors"] = tuple(marc.Contributor(**c) for c in fields.get("contributors", ()))
+    for name in ("isbns", "languages", "keywords"):
+        if name in fields:
+            fields[name] = tuple(fields[name])
+    return marc.CipData(**fields)
+
+
+def _record(text: str) -> marc.Record:
+    return marc.from_stored_json(text)
+
+
+def _json(record: marc.Record) -> str:
+    return json.dumps(marc.to_json(record), ensure_ascii=False)
+
+
+def _month_passed(expected: str, today: date) -> bool:
+    year, _, month = expected.partition("-")
+    return (int(year), int(month or 12)) < (today.year, today.month)
+
+
+class CipService:
+    """Use-cases of the CIP workflow; each is one transaction."""
+
+    def __init__(
+        self,
+        database: Database,
+        records: RecordService,
+        *,
+        agency: str,
+        heading: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._db = database
+        self._records = records
+        self._agency = agency
+        self._heading = heading
+        self._clock = clock
+
+    # -- the publisher's side -----------------------------------------------------------------
+
+    def submit(self, data: marc.CipData, *, author: Caller) -> CipInfo:
+        """Take a request and queue its prepublication record for the cataloguers.
+
+        Raises InvalidCipData (nothing stored) for a request with errors: a bad ISBN check
+        digit, no title, an expected date that is not YYYY-MM."""
+        now = self._clock()
+        record = marc.prepublication_record(data, agency=self._agency, created=now)
+        with self._db.writer.begin() as session:
+            row = CipRequest(
+                institution_id=author.institution_id,
+                status=CipStatus.PENDING.value,
+                title=data.title,
+                expected_date=data.expected_date,
+                data=json.dumps(asdict(data), ensure_ascii=False),
+                marc_json=_json(record),
+                version=1,
+                created_at=now,
+                updated_at=now,
+            )
+            CipRepository(session).add(row)
+            self._step(session, row, author, "submitted")
+            return self._info(session, row)
+
+    def change(self, request_id: int, data: marc.CipData, *, author: Caller) -> CipInfo:
+        """The publisher changes its request while it waits (or was returned); the record is
+        built again from it and goes back to the queue."""
+        now = self._clock()
+        record = marc.prepublication_record(data, agency=self._agency, created=now)
+        with self._db.writer.begin() as session:
+            row = self._visible(session, request_id, author)
+            if row.status not in (CipStatus.PENDING, CipStatus.RETURNED):
+                raise CipConflict(
+                    f"CIP request {request_id} is {row.status}: the publisher may change it only "
+                    "while it waits for review or after it was returned."
+                )
+            action = "resubmitted" if row.status == CipStatus.RETURNED else "changed"
+            row.status = CipStatus.PENDING.value
+            row.title = data.title
+            row.expected_date = data.expected_date
+            row.data = json.dumps(asdict(data), ensure_ascii=False)
+            row.marc_json = _json(record)
+            row.message = None
+            self._step(session, row, author, action)
+            return self._info(session, row)
+
+    # -- the cataloguers' side ----------------------------------------------------------------
+
+    def catalogue(self, request_id: int, record: marc.Record, *, author: Caller) -> CipInfo:
+        """A cataloguer's version of the prepublication record (class number, subjects,
+        authorised headings). It must stay prepublication (leader/17 '8') and valid."""
+        self._require(author, Permission.CIP_REVIEW)
+        if not marc.is_prepublication(record):
+            raise CipConflict("A CIP record keeps leader/17 '8' (prepublication) until published.")
+        problems = marc.validate(record)
+        if any(p.severity == "error" for p in problems):
+            raise marc.InvalidRecord(problems)
+        with self._db.writer.begin() as session:
+            row = self._row(session, request_id)
+            self._under_review(row)
+            row.status = CipStatus.IN_REVIEW.value
+            row.marc_json = _json(record)
+            self._step(session, row, author, "catalogued")
+            return self._info(session, row)
+
+    def send_back(self, request_id: int, message: str, *, author: Caller) -> CipInfo:
+        """Return the request to its publisher, saying what to change."""
+        self._require(author, Permission.CIP_REVIEW)
+        with self._db.writer.begin() as session:
+            row = self._row(session, request_id)
+            self._under_review(row)
+            row.status = CipStatus.RETURNED.value
+            row.message = message
+            self._step(session, row, author, "returned", message)
+            return self._info(session, row)
+
+    def approve(self, request_id: int, *, author: Caller) -> CipInfo:
+        """Put the record in the catalogue as a CIP record (searchable with status=cip), in the
+        same transaction as the request's step."""
+        self._require(author, Permission.CIP_REVIEW)
+        with self._db.reader() as session:
+            row = self._row(session, request_id)
+            self._under_review(row)
+            record = _record(row.marc_json)
+            version = row.version
+
+        def approved(session: Session, record_id: int) -> None:
+            current = self._row(session, request_id)
+            if current.version != version:
+                raise CipConflict(f"CIP request {request_id} changed meanwhile; approve it again.")
+            current.status = CipStatus.APPROVED.value
+            current.record_id = record_id
+            self._step(session, current, author, "approved")
+
+        found = self._records.add(record, author=author, status=CIP, then=approved)
+        logger.info("CIP request approved", extra={"request": request_id, "record_id": found.id})
+        return self.get(request_id, viewer=author)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get(self, request_id: int, *, viewer: Caller) -> CipInfo:
+        with self._db.reader() as session:
+            return self._info(session, self._visible(session, request_id, viewer))
+
+    def requests(
+        self,
+        *,
+        viewer: Caller,
+        status: CipStatus | None = None,
+        overdue: bool = False,
+        limit: int = 100,
+        before: int | None = None,
+    ) -> list[CipInfo]:
+        """Requests the viewer may see, newest first: a publisher its own, cataloguers all.
+
+        `overdue`: approved ones whose expected month has passed while their record is still
+        a CIP record, so cataloguers can chase the publisher for the printed book."""
+        institution = None if viewer.may(Permission.CIP_REVIEW) else viewer.institution_id
+        if institution is None and not viewer.may(Permission.CIP_REVIEW):
+            return []
+        with self._db.reader() as session:
+            rows = CipRepository(session).requests(
+                institution_id=institution,
+                status=CipStatus.APPROVED.value if overdue else (status.value if status else None),
+                record_status=CIP if overdue else None,
+                before=before,
+                limit=limit,
+            )
+            found = [self._info(session, row) for row in rows]
+        if overdue:
+            today = self._clock().date()
+            found = [info for info in found if _month_passed(info.expected_date, today)]
+        return found
+
+    def history(self, request_id: int, *, viewer: Caller) -> list[CipStep]:
+        """Every step of a request, oldest first, each with all of it as it then stood."""
+        with self._db.reader() as session:
+            self._visible(session, request_id, viewer)
+            return [
+                CipStep(
+                    at=event.at,
+                    actor=event.actor,
+                    action=event.action,
+                    status=CipStatus(event.status),
+                    data=json.loads(event.data),
+                    record=_record(event.marc_json),
+                    message=event.message,
+                )
+                for event in CipRepository(session).events(request_id)
+            ]
+
+    def block(self, request_id: int, *, viewer: Caller) -> CipBlock:
+        """The CIP block to print in the book, from the record as it stands in the catalogue."""
+        info = self.get(request_id, viewer=viewer)
+        if info.record_id is None:
+            raise CipConflict(
+                f"CIP request {request_id} is {info.status}: its block exists once it is approved."
+            )
+        found = self._records.get(info.record_id)
+        return cip_block(found.record, heading=self._heading)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _require(author: Caller, permission: Permission) -> None:
+        if not author.may(permission):
+            raise NotAllowed(f"A {author.role} key may not do this; it needs {permission}.")
+
+    @staticmethod
+    def _row(session: Session, request_id: int) -> CipRequest:
+        row = CipRepository(session).get(request_id)
+        if row is None:
+            raise CipNotFound(request_id)
+        return row
+
+    def _visible(self, session: Session, request_id: int, viewer: Caller) -> CipRequest:
+        row = self._row(session, request_id)
+        if viewer.may(Permission.CIP_REVIEW):
+            return row
+        if viewer.institution_id is None or row.institution_id != viewer.institution_id:
+            raise CipNotFound(request_id)  # another publisher's request does not exist for you
+        return row
+
+    @staticmethod
+    def _under_review(row: CipRequest) -> None:
+        if row.status not in (CipStatus.PENDING, CipStatus.IN_REVIEW):
+            raise CipConflict(
+                f"CIP request {row.id} is {row.status}: only a request waiting for review or "
+                "under review can be catalogued, returned or approved."
+            )
+
+    def _step(
+        self,
+        session: Session,
+        row: CipRequest,
+        author: Caller,
+        action: str,
+        message: str | None = None,
+    ) -> None:
+        now = self._clock()
+        if action != "submitted":
+            row.version += 1
+        row.updated_at = now
+        CipRepository(session).add_event(
+            CipEvent(
+                request_id=row.id,
+                at=now,
+                actor=author.name,
+                api_key_id=author.key_id,
+                action=action,
+                status=row.status,
+                data=row.data,
+                marc_json=row.marc_json,
+                message=message,
+            )
+        )
+
+    @staticmethod
+    def _info(session: Session, row: CipRequest) -> CipInfo:
+        repository = CipRepository(session)
+        return CipInfo(
+            id=row.id,
+            status=CipStatus(row.status),
+            institution=repository.institution_code(row.institution_id),
+            title=row.title,
+            expected_date=row.expected_date,
+            data=json.loads(row.data),
+            record=_record(row.marc_json),
+            message=row.message,
+            record_id=row.record_id,
+            record_status=repository.record_status(row.record_id),
+            version=row.version,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )

@@ -1,0 +1,79 @@
+"""Stored forms made before a record has its number, and records cut before they are decoded:
+the same as numbering, writing and reading each record the plain way, on the whole corpus."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from app import marc
+
+if TYPE_CHECKING:
+    from conftest import Corpus
+
+NOW = datetime(2026, 11, 25, 8, 30, 12, 345678, tzinfo=UTC)
+
+
+def test_stored_forms_are_those_of_the_numbered_record(corpus: Corpus) -> None:
+    stamp = marc.format_005(NOW)
+    walked = 0
+    for corpus_file in corpus.files:
+        for item in corpus.read(corpus_file.name):
+            if not isinstance(item, marc.ParsedRecord):
+                continue
+            origin = marc.summarize(item.record).control_number_org
+            # Our own code keeps the old 001 out of 035; another's (or none) moves it there.
+            for org_code, number in (("VN-TEST", "7"), (origin or "VN-TEST", "1234567890")):
+                form = marc.stored_form(item.record, org_code=org_code)
+                numbered = marc.assign_identity(
+                    item.record, control_number=number, org_code=org_code, timestamp=NOW
+                )
+                expected = json.dumps(marc.to_json(numbered), ensure_ascii=False)
+                assert form.json(number, stamp) == expected, corpus_file.name
+                try:
+                    iso: bytes | None = marc.write(numbered, marc.Format.MRC)
+                except marc.RecordTooLong:
+                    iso = None
+                assert form.iso2709(number, stamp) == iso, corpus_file.name
+                assert form.fingerprint == marc.content_fingerprint(numbered)
+                assert form.control_numbers == marc.summarize(numbered).control_numbers
+            walked += 1
+    assert walked > 10_000
+
+
+def test_records_cut_then_decoded_are_the_records_read(corpus: Corpus) -> None:
+    walked = 0
+    for corpus_file in corpus.files:
+        if corpus_file.format is not marc.Format.MRC:
+            continue
+        data = corpus_file.path.read_bytes()
+        pieces = list(marc.read_pieces(data, marc.Format.MRC))
+        read = list(marc.read(data, marc.Format.MRC))
+        assert len(pieces) == len(read), corpus_file.name
+        for piece, item in zip(pieces, read, strict=True):
+            parsed = marc.parse(piece) if isinstance(piece, marc.RawRecord) else piece
+            if isinstance(item, marc.MarcProblem):
+                assert parsed == item
+                continue
+            assert isinstance(parsed, marc.ParsedRecord)
+            assert (parsed.position, parsed.offset, parsed.warnings) == (
+                item.position,
+                item.offset,
+                item.warnings,
+            )
+            assert marc.to_json(parsed.record) == marc.to_json(item.record)
+            walked += 1
+    assert walked > 9_000
+
+
+def test_problems_say_at_which_byte_their_record_starts(corpus: Corpus) -> None:
+    data = corpus.file("malformed/pymarc/bad_records.mrc").path.read_bytes()
+    starts = [0, *[i + 1 for i, byte in enumerate(data) if byte == 0x1D]]
+    problems = [item for item in marc.read(data) if isinstance(item, marc.MarcProblem)]
+    assert [(p.position, p.offset) for p in problems] == [(3, starts[3]), (4, starts[4])]
+    cut = corpus.file("iso2709/pymarc/test.dat").path.read_bytes()[:-100]
+    last = list(marc.read(cut))[-1]
+    assert isinstance(last, marc.MarcProblem)
+    assert last.code == "truncated-record"
+    assert last.offset == [i + 1 for i, byte in enumerate(cut) if byte == 0x1D][-1]
