@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,3 +105,44 @@ def percentile(values: list[float], fraction: float) -> float:
     """The value at `fraction` (0.95 for p95) of the sorted values, nearest rank."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB (0 once it is gone)."""
+    total = 0
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo.extend(int(child) for child in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total
+
+
+class TreeRss:
+    """Samples the summed RSS of a process tree in a thread: what a command with worker
+    processes really holds at its peak (ru_maxrss gives only the largest single process)."""
+
+    def __init__(self, pid: int, every: float = 0.2) -> None:
+        self.peak_kb = 0
+        self._pid = pid
+        self._every = every
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(self._every):
+            self.peak_kb = max(self.peak_kb, _tree_rss_kb(self._pid))
+
+    def stop(self) -> int:
+        """Stop sampling; the peak in MB."""
+        self._done.set()
+        self._thread.join()
+        return round(self.peak_kb / 1024)

@@ -28,6 +28,7 @@ SAMPLES = ROOT / "sample_records"
 SCHEMAS = ROOT.parent / "shared" / "schemas"
 REQUIRE_POSTGRES = os.environ.get("CATALOG_TEST_REQUIRE_POSTGRES") == "1"
 REQUIRE_PROTOCOL_TOOLS = os.environ.get("CATALOG_TEST_REQUIRE_PROTOCOL_TOOLS") == "1"
+REQUIRE_REDIS = os.environ.get("CATALOG_TEST_REQUIRE_REDIS") == "1"
 PG_CTL = find_pg_ctl()
 ENGINES = ["sqlite", "postgresql"]
 TEST_ORG = "VN-TEST"
@@ -86,6 +87,17 @@ def protocol_tool(name: str, package: str) -> str:
         if REQUIRE_PROTOCOL_TOOLS:
             pytest.fail(f"{name} is missing: apt-get install {package}")
         pytest.skip(f"{name} is not installed (Debian package {package})")
+    return path
+
+
+def redis_server() -> str:
+    """The path of Debian's redis-server: skipped when it is not installed, a failure when
+    CATALOG_TEST_REQUIRE_REDIS=1 (CI installs it)."""
+    path = shutil.which("redis-server")
+    if path is None:
+        if REQUIRE_REDIS:
+            pytest.fail("redis-server is missing: apt-get install redis-server")
+        pytest.skip("redis-server is not installed (Debian package redis-server)")
     return path
 
 

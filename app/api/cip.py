@@ -3,14 +3,16 @@
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from app import marc
 from app.api.auth import require
 from app.api.body import raw_body
-from app.api.deps import CipServiceDep, RecordServiceDep, SettingsDep
-from app.api.negotiation import body_format
+from app.api.deps import CipServiceDep, SettingsDep
+from app.api.negotiation import body_format, negotiate
+from app.api.preconditions import etag, expected_versions
 from app.api.problems import problem_responses
 from app.api.routes import api_base_url
 from app.api.schemas import (
@@ -97,10 +99,13 @@ def list_requests(
     found = cip.requests(viewer=caller, status=status, overdue=overdue, before=before, limit=limit)
     following = None
     if len(found) == limit:
-        following = f"{api_base_url(settings)}/cip-requests?" + "&".join(
-            f"{name}={value}"
-            for name, value in (("status", status), ("before", found[-1].id), ("limit", limit))
-            if value is not None
+        kept = {"status": status.value if status else None, "overdue": "true" if overdue else None}
+        following = f"{api_base_url(settings)}/cip-requests?" + urlencode(
+            {
+                **{name: value for name, value in kept.items() if value is not None},
+                "before": found[-1].id,
+                "limit": limit,
+            }
         )
     return CipList(items=[_out(request, info) for info in found], next=following)
 
@@ -170,6 +175,48 @@ def catalogue_request(
     return _out(request, cip.catalogue(request_id, parsed.record, author=caller))
 
 
+@router.get(
+    "/cip-requests/{request_id}/record",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The request's record as it stands, to edit and PUT back",
+            "content": {
+                "text/x-marc-mnemonic": {"schema": _TEXT},
+                "application/marcxml+xml": {"schema": _TEXT},
+                "application/marc+json": {"schema": {"$ref": "#/components/schemas/MarcJson"}},
+                "application/marc": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **_AUTH,
+        **problem_responses(404, 406),
+    },
+    summary="The request's record in a MARC format (mnemonic by default), to edit",
+)
+def request_record(
+    request_id: RequestId,
+    cip: CipServiceDep,
+    caller: Requester,
+    fmt: Annotated[
+        marc.Format | None,
+        Query(alias="format", description="MARC format; without it, Accept, then mnemonic"),
+    ] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    """What a cataloguer edits before PUT …/record: the prepublication record until approval,
+    then the record as approved (the catalogue's copy is GET /records/{record_id})."""
+    info = cip.get(request_id, viewer=caller)
+    chosen = negotiate(fmt, accept) or marc.Format.MRK
+    media_type = chosen.media_type
+    if chosen is not marc.Format.MRC:
+        media_type += "; charset=utf-8"
+    return Response(
+        marc.write(info.record, chosen),
+        media_type=media_type,
+        headers={"Content-Disposition": f'inline; filename="cip-{request_id}.{chosen.extension}"'},
+    )
+
+
 @router.post(
     "/cip-requests/{request_id}/return",
     responses={**_AUTH, **problem_responses(404, 409)},
@@ -235,9 +282,13 @@ def request_block(
 def publish_record(
     record_id: Annotated[int, Path(ge=1, le=MAX_KEY)],
     body: PublicationIn,
-    records: RecordServiceDep,
+    cip: CipServiceDep,
     settings: SettingsDep,
     caller: Reviewer,
+    response: Response,
+    if_match: Annotated[
+        str | None, Header(description='Optional: upgrade only this version, e.g. "v2"')
+    ] = None,
 ) -> RecordEnvelope:
     """leader/17 blank, 263 removed, 264 and 300 from the facts, 020 from the ISBNs given;
     libraries that took the CIP version find the upgrade with updated_since or OAI-PMH."""
@@ -245,5 +296,11 @@ def publish_record(
     facts = marc.PublicationFacts(
         date=published, pages=body.pages, height_cm=body.height_cm, isbns=tuple(body.isbns)
     )
-    found = records.publish(record_id, facts, author=caller)
+    found = cip.publish(
+        record_id,
+        facts,
+        author=caller,
+        expected_versions=expected_versions(if_match, required=False),
+    )
+    response.headers["ETag"] = etag(found.version)
     return RecordEnvelope.of(found, base=api_base_url(settings))

@@ -121,11 +121,21 @@ class Problem(BaseModel):
     errors: list[ProblemItem] | None = None
 
 
+# Words of problem types that are written in capitals in a title.
+_ACRONYMS = {"cip": "CIP", "isbn": "ISBN", "issn": "ISSN", "api": "API", "marc": "MARC"}
+
+
+def problem_title(slug: str) -> str:
+    """The title of a problem type: "cip-request-not-found" → "CIP request not found"."""
+    words = [_ACRONYMS.get(word, word) for word in slug.split("-")]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
 def problem(status: int, slug: str, detail: str, **extensions: Any) -> JSONResponse:
     """Render one problem+json answer."""
     body: dict[str, Any] = {
         "type": f"/problems/{slug}",
-        "title": slug.replace("-", " ").capitalize(),
+        "title": problem_title(slug),
         "status": status,
         "detail": detail,
         **extensions,

@@ -1,6 +1,5 @@
 """The record API: upload, fetch in four formats, replace, delete, history, look-up."""
 
-import re
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -13,8 +12,9 @@ from app.api.auth import CallerDep, require
 from app.api.body import raw_body
 from app.api.cursor import decode_cursor, encode_cursor
 from app.api.deps import RecordServiceDep, SettingsDep, UsageMeterDep
-from app.api.errors import BadCursor, BadQuery, PreconditionRequired
+from app.api.errors import BadCursor, BadQuery
 from app.api.negotiation import body_format, negotiate
+from app.api.preconditions import etag, expected_versions
 from app.api.problems import problem_responses
 from app.api.routes import api_base_url
 from app.api.schemas import (
@@ -79,7 +79,6 @@ _DOWNLOADS: dict[int | str, dict[str, Any]] = {
     },
     304: {"description": "Not modified: If-None-Match holds the current ETag"},
 }
-_STRONG_ETAG = re.compile(r'(?<!W/)"v([1-9][0-9]{0,9})"')
 
 RecordId = Annotated[int, Path(ge=1, le=MAX_KEY, description="The record's number (its 001)")]
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version, from 1")]
@@ -88,25 +87,6 @@ FormatParam = Annotated[
     marc.Format | None,
     Query(alias="format", description="Download format; without it, Accept decides"),
 ]
-
-
-def etag(version: int) -> str:
-    """The ETag of a record at a version (the same for all its formats)."""
-    return f'"v{version}"'
-
-
-def _expected_versions(if_match: str | None, *, required: bool) -> frozenset[int] | None:
-    """The versions If-Match allows; None for "*" or no header (when allowed).
-
-    RFC 9110 §13.1.1: a list matches if any entry strongly matches; a weak or foreign tag never
-    does, so it leads to 412, not to an error about the header."""
-    if if_match is None:
-        if required:
-            raise PreconditionRequired()
-        return None
-    if if_match.strip() == "*":
-        return None
-    return frozenset(int(v) for v in _STRONG_ETAG.findall(if_match))
 
 
 def _not_modified(if_none_match: str | None, version: int) -> bool:
@@ -410,7 +390,7 @@ def replace_record(
     ] = None,
 ) -> RecordEnvelope:
     """Write a new version; If-Match must hold the ETag of the version it replaces."""
-    expected = _expected_versions(if_match, required=True)
+    expected = expected_versions(if_match, required=True)
     saved = records.replace(
         record_id,
         payload,
@@ -438,7 +418,7 @@ def delete_record(
 ) -> Tombstone:
     """Tombstone the record: it answers 410 from now on and its history is kept."""
     found = records.delete(
-        record_id, expected_versions=_expected_versions(if_match, required=False), author=caller
+        record_id, expected_versions=expected_versions(if_match, required=False), author=caller
     )
     assert found.deleted_at is not None
     return Tombstone(

@@ -648,7 +648,15 @@ class CipRequestIn(BaseModel):
     languages: list[str] = Field(default_factory=lambda: ["vie"], min_length=1, max_length=10)
     summary: str | None = Field(None, max_length=5000)
     keywords: list[str] = Field(default_factory=list, max_length=30)
-    audience: str | None = Field(None, max_length=500)
+    audience: str | None = Field(
+        None, max_length=500, description="Its readers, e.g. Thiếu nhi (coded in 008/22)"
+    )
+    original_language: str | None = Field(
+        None,
+        pattern=r"^[a-z]{3}$",
+        description="Of a translation: the original's MARC language code (041 $h)",
+        examples=["eng"],
+    )
 
     def data(self) -> marc.CipData:
         return marc.CipData(
@@ -669,6 +677,7 @@ class CipRequestIn(BaseModel):
             summary=self.summary,
             keywords=tuple(self.keywords),
             audience=self.audience,
+            original_language=self.original_language,
         )
 
 
@@ -688,6 +697,11 @@ class CipRequestOut(BaseModel):
     request: dict[str, Any] = Field(description="The request as last sent")
     record: MarcJson = Field(description="The prepublication record as it stands")
     message: str | None = Field(description="Why it was returned, for the publisher")
+    warnings: list[ProblemItem] = Field(
+        default_factory=list,
+        description="What to check, though nothing stops the request: no ISBN, an ISBN "
+        "outside 978-604 or already in the catalogue, an expected month already past, …",
+    )
     record_id: int | None
     record_status: str | None = Field(description="cip until the book is out, then active")
     version: int
@@ -707,6 +721,7 @@ class CipRequestOut(BaseModel):
             request=info.data,
             record=MarcJson.model_validate(marc.to_json(info.record)),
             message=info.message,
+            warnings=[ProblemItem.of(w) for w in info.warnings],
             record_id=info.record_id,
             record_status=info.record_status,
             version=info.version,

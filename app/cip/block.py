@@ -14,7 +14,8 @@ Layout, after the blocks the Vietnamese National Library gives publishers, in IS
         027.0597 - dc23                                               (082 $a - dc + $2)
         CIP-2025-000123                                               (001, as it is)
 
-Tracings: Arabic numbers for subjects (every 6XX, 653 keywords included), Roman numbers for
+Tracings: Arabic numbers for subjects (the cataloguer's 6XX headings; the publisher's 653
+keywords only when there is no heading, as they would repeat them), Roman numbers for
 added entries (7XX), then the title when it is not the main entry (245 first indicator 1),
 then traced series (8XX); a 490 0_ series is untraced, as MARC says. The summary (520) and
 audience (521) stay out: the block describes the book, the cover sells it. The record's
@@ -65,6 +66,9 @@ _NOTE_TAGS = ("500", "502", "504", "505", "546")
 _NOTE_SKIPPED = frozenset("35678")
 # ISBD separators a subfield ends with when the record carries ISBD punctuation.
 _SEPARATOR_ENDINGS = (":", "/", ";", "=", ",", ".", "+", "-")
+_KEYWORDS = "653"
+_BEFORE_PUNCTUATION = re.compile(r" (?=[:;=/](?: |$))")
+_NUMBER_AND_UNIT = re.compile(r"([0-9]) (?=(?:tr|cm|tập|tờ|p|v|mm)\b)")
 _TRAILING_SEPARATORS = re.compile(r"[\s/:;=,+]+\Z")
 _ENDS_SENTENCE = (".", "?", "!")
 _ROMAN = (
@@ -141,12 +145,7 @@ def cip_block(record: marc.Record, *, heading: str = DEFAULT_HEADING) -> CipBloc
         description=_nfc(_description(record)),
         notes=tuple(_nfc(note) for note in _notes(record)),
         isbns=tuple(_nfc(number) for number in _isbns(record)),
-        subjects=_unique(
-            subject
-            for field in _data_fields(record)
-            if field.tag.startswith("6")
-            if (subject := marc.subject_heading(field))
-        ),
+        subjects=_subjects(record),
         added_entries=_unique(_added_entries(record, title)),
         classification=_classification(record),
         control_number=_control_number(record),
@@ -186,9 +185,8 @@ def block_html(block: CipBlock, *, document: bool = False) -> str:
     if block.main_entry:
         parts.append(f'<p class="cip-main-entry" style="margin:0">{_escape(block.main_entry)}</p>')
     if block.description:
-        parts.append(
-            f'<p class="cip-description" style="{paragraph}">{_escape(block.description)}</p>'
-        )
+        description = _escape(_unbreakable(block.description))
+        parts.append(f'<p class="cip-description" style="{paragraph}">{description}</p>')
     parts.extend(
         f'<p class="cip-note" style="{paragraph}">{_escape(note)}</p>' for note in block.notes
     )
@@ -321,7 +319,7 @@ def _render(pdf: FPDF, block: CipBlock, layout: _PdfLayout, *, dry_run: bool) ->
     if block.main_entry:
         paragraph(block.main_entry, indent=0)
     for text in _paragraphs(block, _unbroken_tracings(block)):
-        paragraph(text, indent=layout.indent)
+        paragraph(_unbreakable(text), indent=layout.indent)
     if block.classification or block.control_number:
         if not dry_run:
             pdf.set_font(FONT_FAMILY, "", layout.font_size)
@@ -331,6 +329,20 @@ def _render(pdf: FPDF, block: CipBlock, layout: _PdfLayout, *, dry_run: bool) ->
             pdf.cell(half, layout.line_height, block.control_number or "", align=Align.R)
         height += layout.line_height
     return height
+
+
+def _subjects(record: marc.Record) -> tuple[str, ...]:
+    headings = [field for field in _data_fields(record) if field.tag.startswith("6")]
+    controlled = [field for field in headings if field.tag != _KEYWORDS]
+    traced = controlled or headings
+    return _unique(subject for field in traced if (subject := marc.subject_heading(field)))
+
+
+def _unbreakable(text: str) -> str:
+    """The text with no-break spaces where a printed line must not break: before ISBD's
+    ":", ";", "=" and "/", and between a number and its unit ("21 cm", "232 tr.")."""
+    text = _BEFORE_PUNCTUATION.sub("\u00a0", text)
+    return _NUMBER_AND_UNIT.sub("\\1\u00a0", text)
 
 
 def _unbroken_tracings(block: CipBlock) -> str | None:

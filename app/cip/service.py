@@ -20,7 +20,7 @@ from app.db.engine import Database
 from app.db.models import CipEvent, CipRequest
 from app.services.access import Caller, NotAllowed, Permission
 from app.services.errors import ServiceError
-from app.services.records import CIP, RecordService
+from app.services.records import CIP, FoundRecord, RecordService
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,8 @@ class CipStatus(StrEnum):
     PENDING = "cip-pending"  # in the cataloguers' queue
     IN_REVIEW = "in-review"  # a cataloguer has worked on its record
     RETURNED = "returned"  # back with the publisher, with a message
-    APPROVED = "approved"  # its record is in the catalogue (status cip, then upgraded)
+    APPROVED = "approved"  # its record is in the catalogue as a CIP record (status cip)
+    PUBLISHED = "published"  # the book is out: its record was upgraded to a full one
 
 
 class CipNotFound(ServiceError):
@@ -63,6 +64,7 @@ class CipInfo:
     version: int
     created_at: datetime
     updated_at: datetime
+    warnings: tuple[marc.MarcProblem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +88,21 @@ def data_from_json(value: dict[str, Any]) -> marc.CipData:
     return marc.CipData(**fields)
 
 
+def _month_passed(expected: str, today: date) -> bool:
+    year, _, month = expected.strip().partition("-")
+    return (int(year), int(month or 12)) < (today.year, today.month)
+
+
+def _warning(code: str, message: str, *, tag: str) -> marc.MarcProblem:
+    return marc.MarcProblem(code=code, message=message, tag=tag, severity="warning")
+
+
 def _record(text: str) -> marc.Record:
     return marc.from_stored_json(text)
 
 
 def _json(record: marc.Record) -> str:
     return json.dumps(marc.to_json(record), ensure_ascii=False)
-
-
-def _month_passed(expected: str, today: date) -> bool:
-    year, _, month = expected.partition("-")
-    return (int(year), int(month or 12)) < (today.year, today.month)
 
 
 class CipService:
@@ -140,7 +146,7 @@ class CipService:
             )
             CipRepository(session).add(row)
             self._step(session, row, author, "submitted")
-            return self._info(session, row)
+            return self._info(session, row, warned=True)
 
     def change(self, request_id: int, data: marc.CipData, *, author: Caller) -> CipInfo:
         """The publisher changes its request while it waits (or was returned); the record is
@@ -162,7 +168,7 @@ class CipService:
             row.marc_json = _json(record)
             row.message = None
             self._step(session, row, author, action)
-            return self._info(session, row)
+            return self._info(session, row, warned=True)
 
     # -- the cataloguers' side ----------------------------------------------------------------
 
@@ -203,6 +209,12 @@ class CipService:
             self._under_review(row)
             record = _record(row.marc_json)
             version = row.version
+        if not any(field.tag == "082" for field in record.fields):
+            # The printed block carries the class number; it cannot be added after printing.
+            raise CipConflict(
+                f"CIP request {request_id} has no class number (082) yet: catalogue it "
+                "(PUT …/record with 082 and subjects) before approving."
+            )
 
         def approved(session: Session, record_id: int) -> None:
             current = self._row(session, request_id)
@@ -210,17 +222,63 @@ class CipService:
                 raise CipConflict(f"CIP request {request_id} changed meanwhile; approve it again.")
             current.status = CipStatus.APPROVED.value
             current.record_id = record_id
+            # From now on the request shows its record as the catalogue holds it (001, 005, 040).
+            current.marc_json = CipRepository(session).record_json(record_id) or current.marc_json
             self._step(session, current, author, "approved")
 
         found = self._records.add(record, author=author, status=CIP, then=approved)
         logger.info("CIP request approved", extra={"request": request_id, "record_id": found.id})
         return self.get(request_id, viewer=author)
 
+    def publish(
+        self,
+        record_id: int,
+        facts: marc.PublicationFacts,
+        *,
+        author: Caller,
+        expected_versions: frozenset[int] | None,
+    ) -> FoundRecord:
+        """Upgrade a CIP record once the book is printed (RecordService.publish); the request
+        it came from, if any, records the step and stands as published."""
+
+        def published(session: Session, found: FoundRecord) -> None:
+            row = CipRepository(session).for_record(found.id)
+            if row is None:  # a CIP record loaded from elsewhere, not made from a request
+                return
+            row.status = CipStatus.PUBLISHED.value
+            row.marc_json = _json(found.record)
+            self._step(session, row, author, "published")
+
+        return self._records.publish(
+            record_id, facts, author=author, expected_versions=expected_versions, then=published
+        )
+
     # -- reading ------------------------------------------------------------------------------
 
     def get(self, request_id: int, *, viewer: Caller) -> CipInfo:
+        """One request, with what to check about it (see _warnings)."""
         with self._db.reader() as session:
-            return self._info(session, self._visible(session, request_id, viewer))
+            return self._info(session, self._visible(session, request_id, viewer), warned=True)
+
+    def _warnings(self, session: Session, row: CipRequest) -> tuple[marc.MarcProblem, ...]:
+        """What a request should be checked for, though nothing stops it: check_cip_data's
+        warnings, an expected month already past (while the book is not out), and ISBNs that a
+        live record of the catalogue other than this request's own already carries."""
+        data = data_from_json(json.loads(row.data))
+        found = [p for p in marc.check_cip_data(data) if p.severity == "warning"]
+        today = self._clock().date()
+        if row.status != CipStatus.PUBLISHED and _month_passed(data.expected_date, today):
+            message = f"the expected date {data.expected_date} has passed; is the book out?"
+            found.append(_warning("cip-expected-date-passed", message, tag="263"))
+        numbers = {n: key for n in data.isbns if (key := marc.normalize_isbn(n)) is not None}
+        holders = CipRepository(session).live_records_with_isbns(set(numbers.values()))
+        for number, key in numbers.items():
+            others = sorted(holders.get(key, set()) - {row.record_id})
+            if others:
+                listed = ", ".join(str(n) for n in others[:5])
+                message = f"ISBN {number} is already in the catalogue: record {listed}"
+                found.append(_warning("cip-isbn-in-catalogue", message, tag="020"))
+        return tuple(found)
 
     def requests(
         self,
@@ -243,14 +301,11 @@ class CipService:
                 institution_id=institution,
                 status=CipStatus.APPROVED.value if overdue else (status.value if status else None),
                 record_status=CIP if overdue else None,
+                expected_before=self._clock().date() if overdue else None,
                 before=before,
                 limit=limit,
             )
-            found = [self._info(session, row) for row in rows]
-        if overdue:
-            today = self._clock().date()
-            found = [info for info in found if _month_passed(info.expected_date, today)]
-        return found
+            return [self._info(session, row) for row in rows]
 
     def history(self, request_id: int, *, viewer: Caller) -> list[CipStep]:
         """Every step of a request, oldest first, each with all of it as it then stood."""
@@ -335,8 +390,7 @@ class CipService:
             )
         )
 
-    @staticmethod
-    def _info(session: Session, row: CipRequest) -> CipInfo:
+    def _info(self, session: Session, row: CipRequest, *, warned: bool = False) -> CipInfo:
         repository = CipRepository(session)
         return CipInfo(
             id=row.id,
@@ -352,4 +406,5 @@ class CipService:
             version=row.version,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            warnings=self._warnings(session, row) if warned else (),
         )

@@ -1,11 +1,12 @@
 """Queries over CIP requests and their steps. Never commits."""
 
 from collections.abc import Sequence
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.db.models import CipEvent, CipRequest, Institution, StoredRecord
+from app.db.models import CipEvent, CipRequest, Institution, RecordIdentifier, StoredRecord
 
 
 class CipRepository:
@@ -36,11 +37,23 @@ class CipRepository:
         institution_id: int | None,
         status: str | None,
         record_status: str | None,
+        expected_before: date | None = None,
         before: int | None,
         limit: int,
     ) -> Sequence[CipRequest]:
-        """Newest first, a keyset page below `before`, of one institution or all."""
+        """Newest first, a keyset page below `before`, of one institution or all;
+        `expected_before`: only those whose expected month ("YYYY-MM", or a year "YYYY",
+        which means its December) is before that day's month."""
         statement = select(CipRequest).order_by(CipRequest.id.desc()).limit(limit)
+        if expected_before is not None:
+            expected = func.trim(CipRequest.expected_date)
+            month = f"{expected_before.year:04d}-{expected_before.month:02d}"
+            statement = statement.where(
+                or_(
+                    and_(func.length(expected) == 7, expected < month),
+                    and_(func.length(expected) == 4, expected < f"{expected_before.year:04d}"),
+                )
+            )
         if institution_id is not None:
             statement = statement.where(CipRequest.institution_id == institution_id)
         if status is not None:
@@ -53,11 +66,39 @@ class CipRepository:
             statement = statement.where(CipRequest.id < before)
         return self._session.scalars(statement).all()
 
+    def for_record(self, record_id: int) -> CipRequest | None:
+        """The request whose approval made this record, if one did."""
+        return self._session.scalar(select(CipRequest).where(CipRequest.record_id == record_id))
+
+    def live_records_with_isbns(self, isbns: set[str]) -> dict[str, set[int]]:
+        """The live records carrying each of these ISBN-13s (as record_identifier keeps them)."""
+        if not isbns:
+            return {}
+        statement = (
+            select(RecordIdentifier.value, RecordIdentifier.record_id)
+            .join(StoredRecord, StoredRecord.id == RecordIdentifier.record_id)
+            .where(
+                RecordIdentifier.scheme == "isbn",
+                RecordIdentifier.value.in_(isbns),
+                StoredRecord.deleted_at.is_(None),
+            )
+        )
+        found: dict[str, set[int]] = {}
+        for value, record_id in self._session.execute(statement):
+            found.setdefault(value, set()).add(record_id)
+        return found
+
     def institution_code(self, institution_id: int | None) -> str | None:
         if institution_id is None:
             return None
         return self._session.scalar(
             select(Institution.code).where(Institution.id == institution_id)
+        )
+
+    def record_json(self, record_id: int) -> str | None:
+        """The stored MARC-in-JSON of a catalogue record."""
+        return self._session.scalar(
+            select(StoredRecord.marc_json).where(StoredRecord.id == record_id)
         )
 
     def record_status(self, record_id: int | None) -> str | None:

@@ -99,7 +99,13 @@ class StoredRecord(Base):
         back_populates="record", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (Index("ix_record_updated_at_id", "updated_at", "id"),)
+    __table_args__ = (
+        Index("ix_record_updated_at_id", "updated_at", "id"),
+        # What a search filters and counts by, for each matched id, without reading the row:
+        # rows hold the record twice (some 5 KB, past SQLite's overflow pages), so counting
+        # 2,000 matches from the rows reads megabytes; from this index, a few pages.
+        Index("ix_record_filters", "id", "deleted_at", "status", "language", "material", "year"),
+    )
     # Optimistic concurrency across processes: every UPDATE says "WHERE version = <as read>", so a
     # writer that lost the race fails instead of overwriting. The service sets the new number.
     __mapper_args__ = {  # noqa: RUF012 - SQLAlchemy reads this mapping; it is never mutated

@@ -153,19 +153,25 @@ class RecordRepository:
             )
             for record_id in self._session.scalars(live):
                 found[("id", str(record_id))] = {record_id}
-        pairs = [(scheme, value) for scheme, value in keys if scheme != "id"]
-        for start in range(0, len(pairs), 500):
-            chunk = pairs[start : start + 500]
-            statement = (
-                select(RecordIdentifier.scheme, RecordIdentifier.value, RecordIdentifier.record_id)
-                .join(StoredRecord, StoredRecord.id == RecordIdentifier.record_id)
-                .where(
-                    tuple_(RecordIdentifier.scheme, RecordIdentifier.value).in_(chunk),
-                    StoredRecord.deleted_at.is_(None),
+        by_scheme: dict[str, list[str]] = {}
+        for scheme, value in keys:
+            if scheme != "id":
+                by_scheme.setdefault(scheme, []).append(value)
+        # One scheme at a time, "scheme = s AND value IN (…)": SQLite answers a row-value IN,
+        # "(scheme, value) IN (…)", by scanning the whole table, not by its index.
+        for scheme, values in by_scheme.items():
+            for start in range(0, len(values), 500):
+                statement = (
+                    select(RecordIdentifier.value, RecordIdentifier.record_id)
+                    .join(StoredRecord, StoredRecord.id == RecordIdentifier.record_id)
+                    .where(
+                        RecordIdentifier.scheme == scheme,
+                        RecordIdentifier.value.in_(values[start : start + 500]),
+                        StoredRecord.deleted_at.is_(None),
+                    )
                 )
-            )
-            for scheme, value, record_id in self._session.execute(statement):
-                found.setdefault((scheme, value), set()).add(record_id)
+                for value, record_id in self._session.execute(statement):
+                    found.setdefault((scheme, value), set()).add(record_id)
         return found
 
     def has_any(self) -> bool:

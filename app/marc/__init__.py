@@ -11,6 +11,7 @@ from app.marc.dublin_core import dublin_core
 from app.marc.fold import fold
 from app.marc.formats import Format
 from app.marc.identity import assign_identity, format_005, mark_deleted, stamp
+from app.marc.iso2709 import set_iso2709_lengths
 from app.marc.marcjson import from_stored_json, to_json
 from app.marc.merge import content_fingerprint, keep_local_fields, same_content, tag_matches
 from app.marc.mnemonic import to_mnemonic_line
@@ -99,6 +100,7 @@ __all__ = [
     "read_pieces",
     "same_content",
     "search_text",
+    "set_iso2709_lengths",
     "stamp",
     "stored_form",
     "subject_heading",

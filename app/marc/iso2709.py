@@ -18,6 +18,7 @@ from app.marc.problems import MarcProblem, RecordTooLong, error, warning
 from app.marc.records import (
     LEADER_LENGTH,
     Field,
+    Leader,
     Record,
     checked_data_field,
     control_field,
@@ -493,6 +494,17 @@ def iso2709_lengths(record: Record) -> tuple[int, int]:
         total += _utf8_length("".join([code + value for code, value in subfields]))
     base = LEADER_LENGTH + 12 * len(record.fields) + 1
     return base + total + 1, base
+
+
+def set_iso2709_lengths(record: Record) -> Record:
+    """Set leader/00-04 and 12-16 to the record's ISO 2709 lengths ("00000" past the limit),
+    so its leader tells the truth whatever was added or removed; returns the same record."""
+    total, base = iso2709_lengths(record)
+    leader = leader_of(record)
+    lengths = f"{total:05d}" if total <= MAX_RECORD_LENGTH else "00000"
+    address = f"{base:05d}" if base <= MAX_RECORD_LENGTH else "00000"
+    record.leader = Leader(lengths + leader[5:12] + address + leader[17:])
+    return record
 
 
 def _utf8_length(text: str) -> int:

@@ -26,12 +26,11 @@ from __future__ import annotations
 import unicodedata
 from operator import itemgetter
 
-from app.marc.iso2709 import MAX_RECORD_LENGTH, iso2709_lengths
+from app.marc.iso2709 import set_iso2709_lengths
 from app.marc.problems import MarcProblem, error, warning
 from app.marc.records import (
     LEADER_LENGTH,
     Field,
-    Leader,
     Record,
     control_field,
     copy_field,
@@ -98,12 +97,7 @@ def _normalize(leader: str, fields: list[Field]) -> tuple[Record, tuple[MarcProb
             )
         )
     leader = _normalize_leader(leader, warnings)
-    result = new_record(leader, controls + datas)
-    total, base = iso2709_lengths(result)
-    lengths = f"{total:05d}" if total <= MAX_RECORD_LENGTH else "00000"
-    address = f"{base:05d}" if base <= MAX_RECORD_LENGTH else "00000"
-    result.leader = Leader(lengths + leader[5:12] + address + leader[17:])
-    return result, tuple(warnings)
+    return set_iso2709_lengths(new_record(leader, controls + datas)), tuple(warnings)
 
 
 def _is_clean(text: object) -> bool:

@@ -83,6 +83,19 @@ _VIETNAMESE_PLACES = frozenset(
 _STATEMENT_LABELS: dict[Role, str] = {"translator": "Dịch", "illustrator": "Minh họa"}
 
 
+# Words publishers use for their readers, folded, and the 008/22 code each stands for; the
+# first match wins, so the narrower ages come before the general "thiếu nhi".
+_AUDIENCES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("mau giao", "mam non", "nha tre"), "a"),  # preschool
+    (("tieu hoc",), "b"),  # primary
+    (("thieu nien", "trung hoc", "tuoi teen", "vi thanh nien"), "d"),  # adolescent
+    (("thieu nhi", "tre em", "nhi dong"), "j"),  # juvenile
+    (("chuyen mon", "chuyen nganh", "chuyen gia", "nghien cuu", "hoc thuat"), "f"),  # specialized
+    (("nguoi lon", "truong thanh"), "e"),  # adult
+    (("pho thong", "dai chung", "moi lua tuoi", "ban doc rong rai"), "g"),  # general
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Contributor:
     """A person named in a CIP request, with what they did (one of ROLES)."""
@@ -120,6 +133,7 @@ class CipData:
     summary: str | None = None
     keywords: tuple[str, ...] = ()
     audience: str | None = None
+    original_language: str | None = None  # of a translation: 041 $h
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,7 +197,8 @@ def check_cip_data(data: CipData) -> tuple[MarcProblem, ...]:
     if not data.languages:
         message = "the request names no language; the record says undetermined (und)"
         problems.append(warning("cip-language-missing", message, tag="008"))
-    for code in data.languages:
+    original = data.original_language
+    for code in (*data.languages, *([original] if original is not None else [])):
         if not _LANGUAGE_CODE.match(code):
             message = f"language {code!r} is not a MARC language code such as 'vie'"
             problems.append(error("cip-language", message, tag="041"))
@@ -232,6 +247,7 @@ def prepublication_record(data: CipData, *, agency: str, created: datetime) -> R
                 year=year,
                 place="vm " if place and _looks_vietnamese(place) else "xx ",
                 illustrated=illustrated,
+                audience=audience_code(data.audience),
                 language=languages[0],
             ),
         )
@@ -240,8 +256,10 @@ def prepublication_record(data: CipData, *, agency: str, created: datetime) -> R
     fields.append(
         data_field("040", " ", " ", [("a", agency), ("b", "vie"), ("e", "rda"), ("c", agency)])
     )
-    if len(languages) > 1 or translated:
-        fields.append(data_field("041", "1" if translated else "0", " ", _codes("a", languages)))
+    original = data.original_language
+    if len(languages) > 1 or translated or original:
+        codes = _codes("a", languages) + ([("h", original)] if original else [])
+        fields.append(data_field("041", "1" if translated or original else "0", " ", codes))
     if main is not None:
         fields.append(_name_field("100", main))
     fields.append(_title_field(data, contributors, has_main_entry=main is not None))
@@ -253,10 +271,13 @@ def prepublication_record(data: CipData, *, agency: str, created: datetime) -> R
         fields.append(data_field("250", " ", " ", [("a", _end_sentence(edition))]))
     fields.append(data_field("263", " ", " ", [("a", f"{year}{month or '--'}")]))
     fields.append(_publication_field(place, publisher, str(year)))
-    if data.pages is not None or data.size_cm is not None:
-        fields.append(_extent_field(data.pages, data.size_cm))
-    fields.extend(_rda_carrier_fields())
     series = _text(data.series)
+    if data.pages is not None or data.size_cm is not None:
+        extent = _extent_field(
+            data.pages, data.size_cm, illustrated=illustrated, series=series is not None
+        )
+        fields.append(extent)
+    fields.extend(_rda_carrier_fields())
     if series:
         number = _text(data.series_number)
         subfields = [("a", f"{series} ;"), ("v", number)] if number else [("a", series)]
@@ -317,7 +338,13 @@ def publish_record(record: Record, facts: PublicationFacts) -> Record:
     if fixed is not None and len(fixed.data or "") >= 11:
         fixed.data = (fixed.data or "")[:6] + "s" + year + (fixed.data or "")[11:]
     _set_publication_year(result, year)
-    insert_in_tag_order(result, _extent_field(facts.pages, facts.height_cm))
+    extent = _extent_field(
+        facts.pages,
+        facts.height_cm,
+        illustrated=_is_illustrated(result),
+        series=_has_series(result),
+    )
+    insert_in_tag_order(result, extent)
     if facts.isbns:
         result.fields = [f for f in result.fields if f.tag != "020"]
         for number in reversed(facts.isbns):
@@ -372,8 +399,24 @@ def _looks_vietnamese(place: str) -> bool:
     return folded in _VIETNAMESE_PLACES or "viet nam" in folded or "vietnam" in folded
 
 
+def audience_code(audience: str | None) -> str:
+    """008/22 (target audience) for a publisher's words about its readers, blank (unknown)
+    when they say nothing MARC 21 has a code for. Compared folded: "thieu nhi" is "Thiếu nhi"."""
+    folded = fold(audience or "")
+    for words, code in _AUDIENCES:
+        if any(word in folded for word in words):
+            return code
+    return " "
+
+
 def _fixed_data(
-    *, entered: datetime, year: int, place: str, illustrated: bool, language: str
+    *,
+    entered: datetime,
+    year: int,
+    place: str,
+    illustrated: bool,
+    audience: str,
+    language: str,
 ) -> str:
     """008 for books (40 characters); what a request cannot tell is coded "|" (not coded)."""
     return (
@@ -383,7 +426,7 @@ def _fixed_data(
         + "    "  # 11-14 date 2
         + place  # 15-17 place of publication
         + ("a   " if illustrated else "    ")  # 18-21 illustrations
-        + " "  # 22 target audience: unknown
+        + audience  # 22 target audience
         + " "  # 23 form of item: regular print
         + "    "  # 24-27 nature of contents
         + " "  # 28 not a government publication
@@ -449,23 +492,43 @@ def _publication_field(place: str | None, publisher: str | None, year: str) -> F
     for index, (code, value) in enumerate(parts):
         following = parts[index + 1][0] if index + 1 < len(parts) else "c"
         subfields.append((code, f"{value} :" if following == "b" else f"{value},"))
-    subfields.append(("c", year))
+    subfields.append(("c", f"{year}."))  # the field ends the area: ISBD's full stop
     return data_field("264", " ", "1", subfields)
 
 
-def _extent_field(pages: int | None, height_cm: int | None) -> Field:
-    """300 in Vietnamese: "320 tr. ;" $c "21 cm"; an unknown part is the bare unit, as LC
-    writes "pages ; cm" in CIP."""
+def _extent_field(
+    pages: int | None, height_cm: int | None, *, illustrated: bool, series: bool
+) -> Field:
+    """300 in Vietnamese: "320 tr. :" $b "minh hoạ ;" $c "21 cm"; an unknown part is the bare
+    unit, as LC writes "pages ; cm" in CIP. A series statement (490) follows as the next ISBD
+    area, so the field then ends with a full stop."""
     extent = f"{pages} tr." if pages is not None else "tr."
     size = f"{height_cm} cm" if height_cm is not None else "cm"
-    return data_field("300", " ", " ", [("a", f"{extent} ;"), ("c", size)])
+    subfields = (
+        [("a", f"{extent} :"), ("b", "minh hoạ ;")] if illustrated else [("a", f"{extent} ;")]
+    )
+    return data_field("300", " ", " ", [*subfields, ("c", f"{size}." if series else size)])
+
+
+def _has_series(record: Record) -> bool:
+    return any(field.tag == "490" for field in record.fields)
+
+
+def _is_illustrated(record: Record) -> bool:
+    fixed = next((f for f in record.fields if f.tag == "008" and f.control_field), None)
+    codes = (fixed.data or "")[18:22] if fixed is not None else ""
+    return bool(codes.strip(" |"))
 
 
 def _rda_carrier_fields() -> list[Field]:
+    # In the language of cataloguing (040 $b vie): the terms of the Vietnamese RDA
+    # vocabularies, whose source codes carry the language ("rdacontent/vie").
     return [
-        data_field("336", " ", " ", [("a", "text"), ("b", "txt"), ("2", "rdacontent")]),
-        data_field("337", " ", " ", [("a", "unmediated"), ("b", "n"), ("2", "rdamedia")]),
-        data_field("338", " ", " ", [("a", "volume"), ("b", "nc"), ("2", "rdacarrier")]),
+        data_field("336", " ", " ", [("a", "văn bản"), ("b", "txt"), ("2", "rdacontent/vie")]),
+        data_field(
+            "337", " ", " ", [("a", "không qua thiết bị"), ("b", "n"), ("2", "rdamedia/vie")]
+        ),
+        data_field("338", " ", " ", [("a", "tập"), ("b", "nc"), ("2", "rdacarrier/vie")]),
     ]
 
 
@@ -479,13 +542,13 @@ def _set_publication_year(record: Record, year: str) -> None:
         None,
     )
     if published is None:
-        insert_in_tag_order(record, data_field("264", " ", "1", [("c", year)]))
+        insert_in_tag_order(record, data_field("264", " ", "1", [("c", f"{year}.")]))
         return
     kept = [(s.code, s.value) for s in published.subfields if s.code != "c"]
     if kept:
         code, value = kept[-1]
         kept[-1] = (code, value.rstrip(" :;,") + ",")
-    replacement = data_field("264", " ", "1", [*kept, ("c", year)])
+    replacement = data_field("264", " ", "1", [*kept, ("c", f"{year}.")])
     record.fields[record.fields.index(published)] = replacement
 
 

@@ -344,8 +344,11 @@ class RecordService:
         """Everything stored for a record under its number, computed once, for any writer."""
         prepared = prepare_record(record, org_code=self._org_code)
         return _Written(
-            record=marc.assign_identity(
-                record, control_number=str(record_id), org_code=self._org_code, timestamp=now
+            # The answer's leader tells the lengths of the record as numbered and stored.
+            record=marc.set_iso2709_lengths(
+                marc.assign_identity(
+                    record, control_number=str(record_id), org_code=self._org_code, timestamp=now
+                )
             ),
             columns=_stored_columns(record_id, prepared, marc.format_005(now)),
             identifiers=prepared.identifiers,
@@ -574,9 +577,11 @@ class RecordService:
         *,
         author: Caller,
         expected_versions: frozenset[int] | None = None,
+        then: Callable[[Session, FoundRecord], None] | None = None,
     ) -> FoundRecord:
         """Upgrade a prepublication (CIP) record with the facts of the printed book: a new
-        version of the same record, so whoever took the CIP version finds the upgrade.
+        version of the same record, so whoever took the CIP version finds the upgrade; `then`
+        runs in the same transaction.
 
         Raises NotPrepublication when the record is not a CIP record, and what replace does."""
         try:
@@ -596,6 +601,8 @@ class RecordService:
                 self._add_version(session, row, "publish", author)
                 session.flush()
                 found = self._found(row, canonical)
+                if then is not None:
+                    then(session, found)
         except StaleDataError as error:
             raise VersionMismatch(
                 record_id, expected=expected_versions or frozenset(), current=None

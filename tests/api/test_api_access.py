@@ -72,6 +72,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/cip-requests/{request_id}"): CIP,
     ("GET", "/api/v1/cip-requests/{request_id}/history"): CIP,
     ("GET", "/api/v1/cip-requests/{request_id}/block"): CIP,
+    ("GET", "/api/v1/cip-requests/{request_id}/record"): CIP,
     ("PUT", "/api/v1/cip-requests/{request_id}/record"): REVIEW,
     ("POST", "/api/v1/cip-requests/{request_id}/return"): REVIEW,
     ("POST", "/api/v1/cip-requests/{request_id}/approve"): REVIEW,

@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from lxml import etree
 
 from app.services.access import Role
 
@@ -72,6 +73,19 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
     assert _field(record, "263")[0]["subfields"] == [{"a": "202612"}]
     assert _field(record, "020")[0]["subfields"][0] == {"a": "9786046212348"}
     assert _field(record, "040")[0]["subfields"][0] == {"a": "VN-TEST"}  # the catalogue's agency
+    assert request["warnings"] == []
+    # The record as a cataloguer edits it: mnemonic text by default, or any MARC format.
+    mnemonic = anonymous.get(f"{url}/record", headers=cataloguer)
+    assert mnemonic.status_code == 200
+    assert mnemonic.headers["content-type"].startswith("text/x-marc-mnemonic")
+    assert "=263  \\\\$a202612" in mnemonic.text.splitlines()
+    assert mnemonic.text.startswith("=LDR  ")
+    assert mnemonic.text[6 + 17] == "8"
+    as_xml = anonymous.get(f"{url}/record?format=marcxml", headers=publisher)
+    assert as_xml.headers["content-type"].startswith("application/marcxml+xml")
+    leader = etree.fromstring(as_xml.content).find(".//{http://www.loc.gov/MARC21/slim}leader")
+    assert leader is not None
+    assert (leader.text or "")[17] == "8"
 
     # Only its publisher and the cataloguers see it; readers have no business here.
     assert anonymous.get(url, headers=keys["other publisher"]).status_code == 404
@@ -136,7 +150,11 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
     again = anonymous.put(url, json=illustrated, headers=publisher)
     assert again.json()["status"] == "cip-pending"
     assert again.json()["message"] is None
-    # The cataloguer's 082 and 650 must be put back on the new record before approval.
+    # The cataloguer's 082 and 650 must be put back on the new record before approval: the
+    # block is printed with its class number.
+    unclassified = anonymous.post(f"{url}/approve", headers=cataloguer)
+    assert unclassified.status_code == 409
+    assert "082" in unclassified.json()["detail"]
     working = again.json()["record"]
     working["fields"].append(
         {"082": {"ind1": "0", "ind2": "4", "subfields": [{"a": "027.0597"}, {"2": "23"}]}}
@@ -163,8 +181,14 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
     assert approved.json()["status"] == "approved"
     record_id = approved.json()["record_id"]
     assert approved.json()["record_status"] == "cip"
-    cip_records = anonymous.get("/api/v1/records?status=cip").json()["items"]
-    assert [r["id"] for r in cip_records] == [record_id]
+    assert _field(approved.json()["record"], "001") == [str(record_id)]
+    cip_search = anonymous.get("/api/v1/records?status=cip").json()
+    assert [r["id"] for r in cip_search["items"]] == [record_id]
+    assert cip_search["facets"]["status"] == [{"value": "cip", "count": 1}]
+    # Another request with the same ISBN is taken, with a warning naming the record.
+    same = anonymous.post("/api/v1/cip-requests", json=REQUEST, headers=publisher).json()
+    assert [(w["code"], w["tag"]) for w in same["warnings"]] == [("cip-isbn-in-catalogue", "020")]
+    assert str(record_id) in same["warnings"][0]["message"]
     found = anonymous.get("/api/v1/records", params={"q": "lich su thu vien"}).json()["items"]
     assert record_id in [r["id"] for r in found]
 
@@ -188,15 +212,29 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
     clock.now += timedelta(days=60)
     overdue = anonymous.get("/api/v1/cip-requests?overdue=true", headers=cataloguer).json()
     assert [r["id"] for r in overdue["items"]] == [request["id"]]
+    late = anonymous.get(url, headers=publisher).json()["warnings"]
+    assert [w["code"] for w in late] == ["cip-expected-date-passed"]
 
     # The printed book arrives: the same record is upgraded, as a new version.
+    facts = {"date": 2027, "pages": 352, "height_cm": 24, "isbns": ["978-604-62-1234-8"]}
+    stale = anonymous.post(
+        f"/api/v1/records/{record_id}/publish",
+        json=facts,
+        headers={**cataloguer, "If-Match": '"v7"'},
+    )
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == 1
     published = anonymous.post(
         f"/api/v1/records/{record_id}/publish",
-        json={"date": 2027, "pages": 352, "height_cm": 24, "isbns": ["978-604-62-1234-8"]},
-        headers=cataloguer,
+        json=facts,
+        headers={**cataloguer, "If-Match": '"v1"'},
     )
     assert published.status_code == 200, published.text
+    assert published.headers["etag"] == '"v2"'
     full = published.json()
+    # The answer's leader tells the lengths of the record as stored.
+    iso2709 = anonymous.get(f"/api/v1/records/{record_id}?format=mrc").content
+    assert full["record"]["leader"][:5] == f"{len(iso2709):05d}" == iso2709[:5].decode()
     assert full["id"] == record_id
     assert full["version"] == 2
     assert full["status"] == "active"
@@ -227,7 +265,11 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
         "resubmitted",
         "catalogued",
         "approved",
+        "published",
     ]
+    assert steps[-1]["status"] == "published"
+    assert _leader17(steps[-1]["record"]) == " "
+    assert anonymous.get(url, headers=publisher).json()["status"] == "published"
     assert steps[0]["actor"].startswith("VN-NXBDHQG key")
     assert steps[2]["actor"].startswith("VN-NLV key")
     assert steps[0]["request"]["pages"] == 320
@@ -246,3 +288,37 @@ def test_a_request_with_a_bad_isbn_is_refused_with_its_problems(client: TestClie
     assert bad.json()["type"] == "/problems/invalid-cip-request"
     assert any("check digit" in e["message"] for e in bad.json()["errors"])
     assert client.get("/api/v1/cip-requests", headers=publisher).json()["items"] == []
+
+
+def test_overdue_requests_page_through_every_one_and_only_those(
+    client: TestClient, anonymous: TestClient, clock: SteppingClock
+) -> None:
+    keys = _keys(client)
+    publisher, cataloguer = keys["publisher"], keys["cataloguer"]
+    classified = {"082": {"ind1": "0", "ind2": "4", "subfields": [{"a": "895.9223"}, {"2": "23"}]}}
+    made = []
+    for number, expected in enumerate(["2026-10", "2027-06", "2026-11", "2026"]):
+        sent = anonymous.post(
+            "/api/v1/cip-requests",
+            json={**REQUEST, "title": f"Truyện ngắn tập {number + 1}", "expected_date": expected},
+            headers=publisher,
+        ).json()
+        record = sent["record"]
+        record["fields"].append(classified)
+        record["fields"].sort(key=lambda field: next(iter(field)))
+        url = f"/api/v1/cip-requests/{sent['id']}"
+        headers = {**cataloguer, "Content-Type": "application/marc+json"}
+        assert anonymous.put(f"{url}/record", json=record, headers=headers).status_code == 200
+        assert anonymous.post(f"{url}/approve", headers=cataloguer).status_code == 200
+        made.append(sent["id"])
+    clock.now = clock.now.replace(year=2027, month=1, day=15)
+    # Overdue in January 2027: October and November 2026, and the year 2026; not June 2027.
+    seen: list[int] = []
+    page = anonymous.get("/api/v1/cip-requests?overdue=true&limit=1", headers=cataloguer).json()
+    while True:
+        seen.extend(r["id"] for r in page["items"])
+        if page["next"] is None:
+            break
+        assert "overdue=true" in page["next"]
+        page = anonymous.get(page["next"], headers=cataloguer).json()
+    assert seen == [made[3], made[2], made[0]]

@@ -100,11 +100,13 @@ def test_every_field_carries_its_content_with_isbd_punctuation() -> None:
         "=246  31$aA history of libraries in Vietnam",
         "=250  \\\\$aTái bản lần thứ 2.",
         "=263  \\\\$a202509",
-        "=264  \\1$aHà Nội :$bNxb. Đại học Quốc gia Hà Nội,$c2025",
-        "=300  \\\\$a320 tr. ;$c21 cm",
-        "=336  \\\\$atext$btxt$2rdacontent",
-        "=337  \\\\$aunmediated$bn$2rdamedia",
-        "=338  \\\\$avolume$bnc$2rdacarrier",
+        "=264  \\1$aHà Nội :$bNxb. Đại học Quốc gia Hà Nội,$c2025.",
+        # Illustrated (an illustrator is named); a full stop before the series area.
+        "=300  \\\\$a320 tr. :$bminh hoạ ;$c21 cm.",
+        # In the language of cataloguing, 040 $b vie.
+        "=336  \\\\$avăn bản$btxt$2rdacontent/vie",
+        "=337  \\\\$akhông qua thiết bị$bn$2rdamedia/vie",
+        "=338  \\\\$atập$bnc$2rdacarrier/vie",
         "=490  0\\$aTủ sách Thư viện học ;$v3",
         "=520  \\\\$aTrình bày lịch sử các thư viện ở Việt Nam từ thời phong kiến đến năm 1945.",
         "=521  \\\\$aSinh viên ngành thông tin – thư viện.",
@@ -228,8 +230,8 @@ def test_publishing_makes_the_record_full_from_the_facts() -> None:
     assert _lines(published, "008", "020", "263", "264", "300") == [
         "=008  " + "250304s2025    vm a          ||| | vie  ".replace(" ", "\\"),
         "=020  \\\\$a9786043156782",
-        "=264  \\1$aHà Nội :$bNxb. Đại học Quốc gia Hà Nội,$c2025",
-        "=300  \\\\$a336 tr. ;$c24 cm",
+        "=264  \\1$aHà Nội :$bNxb. Đại học Quốc gia Hà Nội,$c2025.",
+        "=300  \\\\$a336 tr. :$bminh hoạ ;$c24 cm.",
     ]
     untouched = ("040", "100", "245", "250", "490", "520", "653", "700")
     assert _lines(published, *untouched) == _lines(record, *untouched)
@@ -243,15 +245,15 @@ def test_publishing_in_another_year_updates_008_and_264_and_keeps_isbns_when_non
     assert fixed[:11] == "250304s2026"
     assert _lines(published, "020", "264") == [
         "=020  \\\\$a9786046212348",
-        "=264  \\1$aHà Nội :$bNxb. Đại học Quốc gia Hà Nội,$c2026",
+        "=264  \\1$aHà Nội :$bNxb. Đại học Quốc gia Hà Nội,$c2026.",
     ]
 
 
 def test_publishing_a_record_without_264_adds_one() -> None:
     record = _record(dataclasses.replace(BOOK, place=None, publisher=None))
-    assert _lines(record, "264") == ["=264  \\1$c2025"]
+    assert _lines(record, "264") == ["=264  \\1$c2025."]
     record.fields = [f for f in record.fields if f.tag != "264"]
-    assert _lines(marc.publish_record(record, FACTS), "264") == ["=264  \\1$c2025"]
+    assert _lines(marc.publish_record(record, FACTS), "264") == ["=264  \\1$c2025."]
 
 
 @pytest.mark.parametrize(
@@ -278,3 +280,38 @@ def test_impossible_facts_are_refused() -> None:
         ("cip-pages", "300", "error"),
         ("isbn-check-digit", "020", "error"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("audience", "code"),
+    [
+        ("Thiếu nhi", "j"),
+        ("thieu nhi tu 6 den 11 tuoi", "j"),
+        ("Học sinh tiểu học", "b"),
+        ("Thanh thiếu niên", "d"),
+        ("Trẻ mẫu giáo", "a"),
+        ("Người lớn", "e"),
+        ("Bạn đọc phổ thông", "g"),
+        ("Cán bộ nghiên cứu chuyên ngành", "f"),
+        ("Sinh viên ngành thông tin – thư viện", " "),
+        (None, " "),
+    ],
+)
+def test_the_audience_is_coded_in_008_22(audience: str | None, code: str) -> None:
+    record = _record(dataclasses.replace(BOOK, audience=audience))
+    (fixed,) = [f.data or "" for f in record.fields if f.tag == "008"]
+    assert fixed[22] == code
+
+
+def test_a_translation_names_its_original_language_in_041_h() -> None:
+    translated = dataclasses.replace(BOOK, languages=("vie",), original_language="eng")
+    assert _lines(_record(translated), "041") == ["=041  1\\$avie$heng"]
+    wrong = dataclasses.replace(BOOK, original_language="English")
+    assert ("cip-language", "041", "error") in _codes(marc.check_cip_data(wrong))
+
+
+def test_without_illustrator_or_series_the_extent_is_pages_and_size() -> None:
+    plain = dataclasses.replace(
+        BOOK, contributors=(marc.Contributor("Nguyễn Thị Hường", "author"),), series=None
+    )
+    assert _lines(_record(plain), "300") == ["=300  \\\\$a320 tr. ;$c21 cm"]
