@@ -11,7 +11,7 @@ from app import marc
 from app.api.auth import require
 from app.api.body import raw_body
 from app.api.deps import CipServiceDep, SettingsDep
-from app.api.negotiation import body_format, negotiate
+from app.api.negotiation import body_format, media_type, negotiate
 from app.api.preconditions import etag, expected_versions
 from app.api.problems import problem_responses
 from app.api.routes import api_base_url
@@ -38,16 +38,17 @@ Reviewer = Annotated[Caller, Depends(require(Permission.CIP_REVIEW))]
 RequestId = Annotated[int, Path(ge=1, le=MAX_KEY, description="The request's number")]
 _AUTH = problem_responses(401, 403, 422, 429)
 _TEXT = {"type": "string"}
+_MARC_CONTENT: dict[str, Any] = {
+    "text/x-marc-mnemonic": {"schema": _TEXT},
+    "application/marcxml+xml": {"schema": _TEXT},
+    "application/marc+json": {"schema": {"$ref": "#/components/schemas/MarcJson"}},
+    "application/marc": {"schema": {"type": "string", "format": "binary"}},
+}
 _MARC_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "The prepublication record in any of the four MARC formats",
-        "content": {
-            "text/x-marc-mnemonic": {"schema": _TEXT},
-            "application/marcxml+xml": {"schema": _TEXT},
-            "application/marc+json": {"schema": {"$ref": "#/components/schemas/MarcJson"}},
-            "application/marc": {"schema": {"type": "string", "format": "binary"}},
-        },
+        "content": _MARC_CONTENT,
     }
 }
 
@@ -181,12 +182,7 @@ def catalogue_request(
     responses={
         200: {
             "description": "The request's record as it stands, to edit and PUT back",
-            "content": {
-                "text/x-marc-mnemonic": {"schema": _TEXT},
-                "application/marcxml+xml": {"schema": _TEXT},
-                "application/marc+json": {"schema": {"$ref": "#/components/schemas/MarcJson"}},
-                "application/marc": {"schema": {"type": "string", "format": "binary"}},
-            },
+            "content": _MARC_CONTENT,
         },
         **_AUTH,
         **problem_responses(404, 406),
@@ -207,12 +203,9 @@ def request_record(
     then the record as approved (the catalogue's copy is GET /records/{record_id})."""
     info = cip.get(request_id, viewer=caller)
     chosen = negotiate(fmt, accept) or marc.Format.MRK
-    media_type = chosen.media_type
-    if chosen is not marc.Format.MRC:
-        media_type += "; charset=utf-8"
     return Response(
         marc.write(info.record, chosen),
-        media_type=media_type,
+        media_type=media_type(chosen),
         headers={"Content-Disposition": f'inline; filename="cip-{request_id}.{chosen.extension}"'},
     )
 

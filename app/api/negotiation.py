@@ -37,6 +37,11 @@ _OFFERED: dict[str, marc.Format | None] = {
 BODY_MEDIA_TYPES = [t for t in _BODY_TYPES if t != "application/x-www-form-urlencoded"]
 
 
+def media_type(fmt: marc.Format) -> str:
+    """The Content-Type of a record download: text formats say they are UTF-8."""
+    return fmt.media_type if fmt is marc.Format.MRC else f"{fmt.media_type}; charset=utf-8"
+
+
 def body_format(content_type: str | None) -> marc.Format | None:
     """The format a body declares, or None to detect it. Raises UnsupportedMediaType."""
     if not content_type:

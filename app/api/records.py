@@ -13,7 +13,7 @@ from app.api.body import raw_body
 from app.api.cursor import decode_cursor, encode_cursor
 from app.api.deps import RecordServiceDep, SettingsDep, UsageMeterDep
 from app.api.errors import BadCursor, BadQuery
-from app.api.negotiation import body_format, negotiate
+from app.api.negotiation import body_format, media_type, negotiate
 from app.api.preconditions import etag, expected_versions
 from app.api.problems import problem_responses
 from app.api.routes import api_base_url
@@ -107,10 +107,6 @@ def _render(found: FoundRecord, fmt: marc.Format) -> bytes:
     return marc.write(found.record, fmt)  # raises RecordTooLong for an oversize .mrc
 
 
-def _media_type(fmt: marc.Format) -> str:
-    return fmt.media_type if fmt is marc.Format.MRC else f"{fmt.media_type}; charset=utf-8"
-
-
 Counter = Callable[[str, int], None]
 
 
@@ -149,7 +145,7 @@ def _answer(
         return Response(envelope.model_dump_json(), media_type="application/json", headers=headers)
     name = _file_name(found, fmt, of_version=of_version)
     headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return Response(_render(found, fmt), media_type=_media_type(fmt), headers=headers)
+    return Response(_render(found, fmt), media_type=media_type(fmt), headers=headers)
 
 
 @router.post(
@@ -325,12 +321,9 @@ def export_records(
         chunks = records.export(query, fmt, on_record=one_more)
     except EmptyQuery as error:
         raise BadQuery(str(error), parameter="q") from error
-    media_type = fmt.media_type
-    if fmt is not marc.Format.MRC:
-        media_type += "; charset=utf-8"
     return StreamingResponse(
         _counted(_coalesced(chunks), lambda: count(fmt.value, sent[0])),
-        media_type=media_type,
+        media_type=media_type(fmt),
         headers={"Content-Disposition": f'attachment; filename="records.{fmt.extension}"'},
     )
 

@@ -381,6 +381,22 @@ class RecordService:
             return record
         return marc.attribute(record, author.institution_code or self._org_code, created=created)
 
+    def _editable_row(
+        self,
+        session: Session,
+        record_id: int,
+        author: Caller | None,
+        expected_versions: frozenset[int] | None,
+    ) -> StoredRecord:
+        """The live row, if the author may change it and it is at an expected version.
+
+        Raises RecordNotFound, RecordDeleted, NotAllowed or VersionMismatch."""
+        row = self._live_row(session, record_id)
+        self._check_may_edit(row, author)
+        if expected_versions is not None and row.version not in expected_versions:
+            raise VersionMismatch(record_id, expected=expected_versions, current=row.version)
+        return row
+
     @staticmethod
     def _check_may_edit(row: StoredRecord, author: Caller | None) -> None:
         if author is not None and not author.may_edit(row.institution_id):
@@ -469,12 +485,7 @@ class RecordService:
         try:
             with self._db.writer.begin() as session:
                 now = self._now(session)
-                row = self._live_row(session, record_id)
-                self._check_may_edit(row, author)
-                if expected_versions is not None and row.version not in expected_versions:
-                    raise VersionMismatch(
-                        record_id, expected=expected_versions, current=row.version
-                    )
+                row = self._editable_row(session, record_id, author, expected_versions)
                 row.version += 1
                 canonical = self._write_current(session, row, record, now=now)
                 self._add_version(session, row, "update", author)
@@ -499,12 +510,7 @@ class RecordService:
         try:
             with self._db.writer.begin() as session:
                 now = self._now(session)
-                row = self._live_row(session, record_id)
-                self._check_may_edit(row, author)
-                if expected_versions is not None and row.version not in expected_versions:
-                    raise VersionMismatch(
-                        record_id, expected=expected_versions, current=row.version
-                    )
+                row = self._editable_row(session, record_id, author, expected_versions)
                 row.version += 1
                 tombstone = marc.mark_deleted(_record_from_json(row.marc_json), now)
                 row.marc_json = json.dumps(marc.to_json(tombstone), ensure_ascii=False)
@@ -587,12 +593,7 @@ class RecordService:
         try:
             with self._db.writer.begin() as session:
                 now = self._now(session)
-                row = self._live_row(session, record_id)
-                self._check_may_edit(row, author)
-                if expected_versions is not None and row.version not in expected_versions:
-                    raise VersionMismatch(
-                        record_id, expected=expected_versions, current=row.version
-                    )
+                row = self._editable_row(session, record_id, author, expected_versions)
                 upgraded = marc.publish_record(_record_from_json(row.marc_json), facts)
                 upgraded = self._attributed(upgraded, author, created=False)
                 row.version += 1
