@@ -59,8 +59,23 @@ class BlockFormat(StrEnum):
     PDF = "pdf"
 
 
+IfMatchRequired = Annotated[
+    str | None,
+    Header(description='The ETag you read the request with, e.g. "v3" (required)'),
+]
+IfMatchOptional = Annotated[
+    str | None, Header(description="Optional: only if the request is still at this ETag")
+]
+
+
 def _out(request: Request, info: Any) -> CipRequestOut:
     return CipRequestOut.of(info, base=api_base_url(request.app.state.settings))
+
+
+def _answer(request: Request, info: Any, response: Response) -> CipRequestOut:
+    """One request, with its ETag: what a later change sends back as If-Match."""
+    response.headers["ETag"] = etag(info.version)
+    return _out(request, info)
 
 
 @router.post(
@@ -73,8 +88,7 @@ def submit_request(
     body: CipRequestIn, request: Request, cip: CipServiceDep, caller: Requester, response: Response
 ) -> CipRequestOut:
     """The request becomes a prepublication record in the cataloguers' queue (cip-pending)."""
-    info = cip.submit(body.data(), author=caller)
-    out = _out(request, info)
+    out = _answer(request, cip.submit(body.data(), author=caller), response)
     response.headers["Location"] = out.links.self
     return out
 
@@ -117,14 +131,18 @@ def list_requests(
     summary="One CIP request, with its record as it stands",
 )
 def get_request(
-    request_id: RequestId, request: Request, cip: CipServiceDep, caller: Requester
+    request_id: RequestId,
+    request: Request,
+    cip: CipServiceDep,
+    caller: Requester,
+    response: Response,
 ) -> CipRequestOut:
-    return _out(request, cip.get(request_id, viewer=caller))
+    return _answer(request, cip.get(request_id, viewer=caller), response)
 
 
 @router.put(
     "/cip-requests/{request_id}",
-    responses={**_AUTH, **problem_responses(400, 404, 409)},
+    responses={**_AUTH, **problem_responses(400, 404, 409, 412, 428)},
     summary="Change a request while it waits for review, or after it was returned",
 )
 def change_request(
@@ -133,8 +151,14 @@ def change_request(
     request: Request,
     cip: CipServiceDep,
     caller: Requester,
+    response: Response,
+    if_match: IfMatchRequired = None,
 ) -> CipRequestOut:
-    return _out(request, cip.change(request_id, body.data(), author=caller))
+    """The whole request again; If-Match must hold the ETag it was read with, so a change
+    made meanwhile (by a cataloguer, or another of the publisher's staff) is not lost."""
+    expected = expected_versions(if_match, required=True)
+    changed = cip.change(request_id, body.data(), author=caller, expected_versions=expected)
+    return _answer(request, changed, response)
 
 
 @router.get(
@@ -161,7 +185,7 @@ def request_history(request_id: RequestId, cip: CipServiceDep, caller: Requester
 
 @router.put(
     "/cip-requests/{request_id}/record",
-    responses={**_AUTH, **problem_responses(400, 404, 409, 413, 415)},
+    responses={**_AUTH, **problem_responses(400, 404, 409, 412, 413, 415, 428)},
     openapi_extra=_MARC_BODY,
     summary="A cataloguer's version of the prepublication record (082, 650, headings)",
 )
@@ -171,9 +195,15 @@ def catalogue_request(
     payload: Annotated[bytes, Depends(raw_body)],
     cip: CipServiceDep,
     caller: Reviewer,
+    response: Response,
+    if_match: IfMatchRequired = None,
 ) -> CipRequestOut:
+    """If-Match must hold the ETag of the request (or of its record, the same) as read: a
+    publisher's change since then would otherwise be overwritten by the older record."""
+    expected = expected_versions(if_match, required=True)
     parsed = marc.read_one(payload, body_format(request.headers.get("content-type")))
-    return _out(request, cip.catalogue(request_id, parsed.record, author=caller))
+    reviewed = cip.catalogue(request_id, parsed.record, author=caller, expected_versions=expected)
+    return _answer(request, reviewed, response)
 
 
 @router.get(
@@ -206,30 +236,49 @@ def request_record(
     return Response(
         marc.write(info.record, chosen),
         media_type=media_type(chosen),
-        headers={"Content-Disposition": f'inline; filename="cip-{request_id}.{chosen.extension}"'},
+        headers={
+            "Content-Disposition": f'inline; filename="cip-{request_id}.{chosen.extension}"',
+            "ETag": etag(info.version),
+        },
     )
 
 
 @router.post(
     "/cip-requests/{request_id}/return",
-    responses={**_AUTH, **problem_responses(404, 409)},
+    responses={**_AUTH, **problem_responses(404, 409, 412)},
     summary="Send a request back to its publisher with a message",
 )
 def return_request(
-    request_id: RequestId, body: ReturnIn, request: Request, cip: CipServiceDep, caller: Reviewer
+    request_id: RequestId,
+    body: ReturnIn,
+    request: Request,
+    cip: CipServiceDep,
+    caller: Reviewer,
+    response: Response,
+    if_match: IfMatchOptional = None,
 ) -> CipRequestOut:
-    return _out(request, cip.send_back(request_id, body.message, author=caller))
+    expected = expected_versions(if_match, required=False)
+    returned = cip.send_back(request_id, body.message, author=caller, expected_versions=expected)
+    return _answer(request, returned, response)
 
 
 @router.post(
     "/cip-requests/{request_id}/approve",
-    responses={**_AUTH, **problem_responses(404, 409)},
+    responses={**_AUTH, **problem_responses(404, 409, 412)},
     summary="Approve: the record joins the catalogue as a CIP record (status cip)",
 )
 def approve_request(
-    request_id: RequestId, request: Request, cip: CipServiceDep, caller: Reviewer
+    request_id: RequestId,
+    request: Request,
+    cip: CipServiceDep,
+    caller: Reviewer,
+    response: Response,
+    if_match: IfMatchOptional = None,
 ) -> CipRequestOut:
-    return _out(request, cip.approve(request_id, author=caller))
+    """If-Match (optional): approve only the request as the cataloguer last saw it."""
+    expected = expected_versions(if_match, required=False)
+    approved = cip.approve(request_id, author=caller, expected_versions=expected)
+    return _answer(request, approved, response)
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""ETags of record versions and the If-Match rules every route that changes a record follows."""
+"""ETags of versions (of records, and of CIP requests) and the If-Match rules of the routes
+that change them."""
 
 import re
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -19,7 +19,7 @@ from app.db.cip import CipRepository
 from app.db.engine import Database
 from app.db.models import CipEvent, CipRequest
 from app.services.access import Caller, NotAllowed, Permission
-from app.services.errors import ServiceError
+from app.services.errors import ServiceError, VersionMismatch
 from app.services.records import CIP, FoundRecord, RecordService
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ class CipStatus(StrEnum):
     RETURNED = "returned"  # back with the publisher, with a message
     APPROVED = "approved"  # its record is in the catalogue as a CIP record (status cip)
     PUBLISHED = "published"  # the book is out: its record was upgraded to a full one
+
+
+# Requests whose ISBNs are not in the catalogue yet, but are taken all the same.
+_IN_PROGRESS = (CipStatus.PENDING.value, CipStatus.IN_REVIEW.value, CipStatus.RETURNED.value)
 
 
 class CipNotFound(ServiceError):
@@ -97,6 +101,17 @@ def _warning(code: str, message: str, *, tag: str) -> marc.MarcProblem:
     return marc.MarcProblem(code=code, message=message, tag=tag, severity="warning")
 
 
+def _isbn_keys(data: dict[str, Any]) -> dict[str, str]:
+    """The ISBNs of a stored request, as typed, each with its ISBN-13 (the invalid left out)."""
+    return {n: key for n in data.get("isbns", ()) if (key := marc.normalize_isbn(n)) is not None}
+
+
+def _check_version(row: CipRequest, expected: frozenset[int] | None) -> None:
+    """If-Match: the request must still be at a version its caller read (None: any)."""
+    if expected is not None and row.version not in expected:
+        raise VersionMismatch(row.id, expected=expected, current=row.version, subject="CIP request")
+
+
 def _record(text: str) -> marc.Record:
     return marc.from_stored_json(text)
 
@@ -146,15 +161,24 @@ class CipService:
             )
             CipRepository(session).add(row)
             self._step(session, row, author, "submitted")
-            return self._info(session, row, warned=True)
+            return self._info(session, row, author)
 
-    def change(self, request_id: int, data: marc.CipData, *, author: Caller) -> CipInfo:
+    def change(
+        self,
+        request_id: int,
+        data: marc.CipData,
+        *,
+        author: Caller,
+        expected_versions: frozenset[int] | None = None,
+    ) -> CipInfo:
         """The publisher changes its request while it waits (or was returned); the record is
-        built again from it and goes back to the queue."""
+        built again from it and goes back to the queue. `expected_versions`: see
+        _check_version."""
         now = self._clock()
         record = marc.prepublication_record(data, agency=self._agency, created=now)
         with self._db.writer.begin() as session:
             row = self._visible(session, request_id, author)
+            _check_version(row, expected_versions)
             if row.status not in (CipStatus.PENDING, CipStatus.RETURNED):
                 raise CipConflict(
                     f"CIP request {request_id} is {row.status}: the publisher may change it only "
@@ -168,11 +192,18 @@ class CipService:
             row.marc_json = _json(record)
             row.message = None
             self._step(session, row, author, action)
-            return self._info(session, row, warned=True)
+            return self._info(session, row, author)
 
     # -- the cataloguers' side ----------------------------------------------------------------
 
-    def catalogue(self, request_id: int, record: marc.Record, *, author: Caller) -> CipInfo:
+    def catalogue(
+        self,
+        request_id: int,
+        record: marc.Record,
+        *,
+        author: Caller,
+        expected_versions: frozenset[int] | None = None,
+    ) -> CipInfo:
         """A cataloguer's version of the prepublication record (class number, subjects,
         authorised headings). It must stay prepublication (leader/17 '8') and valid."""
         self._require(author, Permission.CIP_REVIEW)
@@ -183,29 +214,45 @@ class CipService:
             raise marc.InvalidRecord(problems)
         with self._db.writer.begin() as session:
             row = self._row(session, request_id)
+            _check_version(row, expected_versions)
             self._under_review(row)
             row.status = CipStatus.IN_REVIEW.value
             row.marc_json = _json(record)
             self._step(session, row, author, "catalogued")
-            return self._info(session, row)
+            return self._info(session, row, author)
 
-    def send_back(self, request_id: int, message: str, *, author: Caller) -> CipInfo:
+    def send_back(
+        self,
+        request_id: int,
+        message: str,
+        *,
+        author: Caller,
+        expected_versions: frozenset[int] | None = None,
+    ) -> CipInfo:
         """Return the request to its publisher, saying what to change."""
         self._require(author, Permission.CIP_REVIEW)
         with self._db.writer.begin() as session:
             row = self._row(session, request_id)
+            _check_version(row, expected_versions)
             self._under_review(row)
             row.status = CipStatus.RETURNED.value
             row.message = message
             self._step(session, row, author, "returned", message)
-            return self._info(session, row)
+            return self._info(session, row, author)
 
-    def approve(self, request_id: int, *, author: Caller) -> CipInfo:
+    def approve(
+        self,
+        request_id: int,
+        *,
+        author: Caller,
+        expected_versions: frozenset[int] | None = None,
+    ) -> CipInfo:
         """Put the record in the catalogue as a CIP record (searchable with status=cip), in the
         same transaction as the request's step."""
         self._require(author, Permission.CIP_REVIEW)
         with self._db.reader() as session:
             row = self._row(session, request_id)
+            _check_version(row, expected_versions)
             self._under_review(row)
             record = _record(row.marc_json)
             version = row.version
@@ -258,27 +305,67 @@ class CipService:
     def get(self, request_id: int, *, viewer: Caller) -> CipInfo:
         """One request, with what to check about it (see _warnings)."""
         with self._db.reader() as session:
-            return self._info(session, self._visible(session, request_id, viewer), warned=True)
+            return self._info(session, self._visible(session, request_id, viewer), viewer)
 
-    def _warnings(self, session: Session, row: CipRequest) -> tuple[marc.MarcProblem, ...]:
-        """What a request should be checked for, though nothing stops it: check_cip_data's
-        warnings, an expected month already past (while the book is not out), and ISBNs that a
-        live record of the catalogue other than this request's own already carries."""
-        data = data_from_json(json.loads(row.data))
-        found = [p for p in marc.check_cip_data(data) if p.severity == "warning"]
+    def _warnings(
+        self, session: Session, rows: Sequence[CipRequest], viewer: Caller
+    ) -> dict[int, tuple[marc.MarcProblem, ...]]:
+        """What each request should be checked for, though nothing stops it: check_cip_data's
+        warnings, an expected month already past (while the book is not out), and ISBNs that
+        a live record of the catalogue (other than the request's own) or another request in
+        progress already carries. Another publisher's request is not named to a publisher."""
+        repository = CipRepository(session)
+        wanted = {row.id: _isbn_keys(json.loads(row.data)) for row in rows}
+        keys = {key for numbers in wanted.values() for key in numbers.values()}
+        holders = repository.live_records_with_isbns(keys)
+        requested: dict[str, set[int]] = {}
+        if keys:
+            for other, stored in repository.open_requests(_IN_PROGRESS):
+                for key in _isbn_keys(json.loads(stored)).values():
+                    if key in keys:
+                        requested.setdefault(key, set()).add(other)
+        institutions = {row.id: row.institution_id for row in rows}
         today = self._clock().date()
-        if row.status != CipStatus.PUBLISHED and _month_passed(data.expected_date, today):
-            message = f"the expected date {data.expected_date} has passed; is the book out?"
-            found.append(_warning("cip-expected-date-passed", message, tag="263"))
-        numbers = {n: key for n in data.isbns if (key := marc.normalize_isbn(n)) is not None}
-        holders = CipRepository(session).live_records_with_isbns(set(numbers.values()))
-        for number, key in numbers.items():
-            others = sorted(holders.get(key, set()) - {row.record_id})
-            if others:
-                listed = ", ".join(str(n) for n in others[:5])
-                message = f"ISBN {number} is already in the catalogue: record {listed}"
-                found.append(_warning("cip-isbn-in-catalogue", message, tag="020"))
-        return tuple(found)
+        found: dict[int, tuple[marc.MarcProblem, ...]] = {}
+        for row in rows:
+            data = data_from_json(json.loads(row.data))
+            problems = [p for p in marc.check_cip_data(data) if p.severity == "warning"]
+            if row.status != CipStatus.PUBLISHED and _month_passed(data.expected_date, today):
+                message = f"the expected date {data.expected_date} has passed; is the book out?"
+                problems.append(_warning("cip-expected-date-passed", message, tag="263"))
+            for number, key in wanted[row.id].items():
+                records = sorted(holders.get(key, set()) - {row.record_id})
+                if records:
+                    listed = ", ".join(str(n) for n in records[:5])
+                    message = f"ISBN {number} is already in the catalogue: record {listed}"
+                    problems.append(_warning("cip-isbn-in-catalogue", message, tag="020"))
+                others = sorted(requested.get(key, set()) - {row.id})
+                if others:
+                    problems.append(
+                        _warning(
+                            "cip-isbn-in-request",
+                            f"ISBN {number} is also in "
+                            + self._requests_named(session, others, viewer, institutions[row.id]),
+                            tag="020",
+                        )
+                    )
+            found[row.id] = tuple(problems)
+        return found
+
+    @staticmethod
+    def _requests_named(
+        session: Session, ids: list[int], viewer: Caller, institution_id: int | None
+    ) -> str:
+        """ "CIP request 12, 15" as the viewer may see them; "another publisher's CIP request"
+        for those a publisher may not."""
+        if viewer.may(Permission.CIP_REVIEW):
+            return "CIP request " + ", ".join(str(n) for n in ids[:5])
+        repository = CipRepository(session)
+        own = [n for n in ids if (r := repository.get(n)) and r.institution_id == institution_id]
+        named = ["CIP request " + ", ".join(str(n) for n in own[:5])] if own else []
+        if len(own) < len(ids):
+            named.append("another publisher's CIP request")
+        return " and ".join(named)
 
     def requests(
         self,
@@ -305,7 +392,7 @@ class CipService:
                 before=before,
                 limit=limit,
             )
-            return [self._info(session, row) for row in rows]
+            return self._infos(session, rows, viewer)
 
     def history(self, request_id: int, *, viewer: Caller) -> list[CipStep]:
         """Every step of a request, oldest first, each with all of it as it then stood."""
@@ -390,21 +477,28 @@ class CipService:
             )
         )
 
-    def _info(self, session: Session, row: CipRequest, *, warned: bool = False) -> CipInfo:
+    def _info(self, session: Session, row: CipRequest, viewer: Caller) -> CipInfo:
+        return self._infos(session, [row], viewer)[0]
+
+    def _infos(self, session: Session, rows: Sequence[CipRequest], viewer: Caller) -> list[CipInfo]:
         repository = CipRepository(session)
-        return CipInfo(
-            id=row.id,
-            status=CipStatus(row.status),
-            institution=repository.institution_code(row.institution_id),
-            title=row.title,
-            expected_date=row.expected_date,
-            data=json.loads(row.data),
-            record=_record(row.marc_json),
-            message=row.message,
-            record_id=row.record_id,
-            record_status=repository.record_status(row.record_id),
-            version=row.version,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            warnings=self._warnings(session, row) if warned else (),
-        )
+        warnings = self._warnings(session, rows, viewer)
+        return [
+            CipInfo(
+                id=row.id,
+                status=CipStatus(row.status),
+                institution=repository.institution_code(row.institution_id),
+                title=row.title,
+                expected_date=row.expected_date,
+                data=json.loads(row.data),
+                record=_record(row.marc_json),
+                message=row.message,
+                record_id=row.record_id,
+                record_status=repository.record_status(row.record_id),
+                version=row.version,
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                warnings=warnings[row.id],
+            )
+            for row in rows
+        ]

@@ -7,9 +7,11 @@ say so. After publication, publish_record() turns it into a full record from the
 Conventions chosen here, for the Vietnamese National Library's catalogue:
 * the description is in Vietnamese (040 $b vie), so the extent uses the Vietnamese
   abbreviations "tr." (trang, pages) and "cm", as the National Library writes "320 tr. ; 21 cm";
-* relator terms ($e) are RDA's English terms ("author", "translator"), as MARC/RDA practice;
-  the statement of responsibility (245 $c) is transcribed in Vietnamese: "X (ch.b.)" for an
-  editor, "Dịch: X" for translators, "Minh họa: X" for illustrators;
+* relator terms are in the language of cataloguing: $e in Vietnamese ("tác giả", "chủ biên",
+  "dịch", "minh hoạ"), with $4 the MARC relator code (aut, edt, trl, ill) that machines read
+  whatever the language; the statement of responsibility (245 $c) is transcribed in
+  Vietnamese: "X (ch.b.)" for an editor, "Dịch: X" for translators, "Minh hoạ: X" for
+  illustrators. Tone marks go in the old place ("hoạ", not "họa"), one way throughout;
 * a name written with a comma ("Smith, John") is a surname first (100/700 first indicator
   1); a name without one is in direct order (indicator 0): Vietnamese names ("Nguyễn Thị
   Hường") are never inverted;
@@ -80,7 +82,14 @@ _VIETNAMESE_PLACES = frozenset(
         "vinh",
     }
 )
-_STATEMENT_LABELS: dict[Role, str] = {"translator": "Dịch", "illustrator": "Minh họa"}
+_STATEMENT_LABELS: dict[Role, str] = {"translator": "Dịch", "illustrator": "Minh hoạ"}
+# $e and $4 of 100/700: the relator term in Vietnamese and the MARC code list's code.
+_RELATORS: dict[Role, tuple[str, str]] = {
+    "author": ("tác giả", "aut"),
+    "editor": ("chủ biên", "edt"),
+    "translator": ("dịch", "trl"),
+    "illustrator": ("minh hoạ", "ill"),
+}
 
 
 # Words publishers use for their readers, folded, and the 008/22 code each stands for; the
@@ -316,7 +325,9 @@ def publish_record(record: Record, facts: PublicationFacts) -> Record:
 
     Leader/17 becomes blank (full level) and leader/05 "c" (revised); 263 goes; 264 _1 $c,
     008/06-10 ("s" and the year), and 300 ("320 tr. ; 21 cm") come from the facts, as do the
-    020 fields when the facts hold ISBNs (they replace the record's). 008/00-05, the date the
+    020 fields when the facts hold ISBNs: they come first, and an ISBN of the CIP record that
+    the book does not carry stays as 020 $z (cancelled), so a library that took the CIP record
+    by that number can still match it. 008/00-05, the date the
     record was entered, stays. Raises NotPrepublication when leader/17 is not "8", and
     InvalidCipData when check_publication_facts finds an error.
     """
@@ -346,9 +357,18 @@ def publish_record(record: Record, facts: PublicationFacts) -> Record:
     )
     insert_in_tag_order(result, extent)
     if facts.isbns:
+        printed = [_isbn_field(number) for number in dict.fromkeys(facts.isbns)]
+        kept = {f.get_subfields("a")[0] for f in printed}
+        cancelled = [
+            data_field("020", " ", " ", [("z", number)])
+            for f in result.fields
+            if f.tag == "020"
+            for number in f.get_subfields("a")
+            if number not in kept
+        ]
         result.fields = [f for f in result.fields if f.tag != "020"]
-        for number in reversed(facts.isbns):
-            _insert_first_of_tag(result, _isbn_field(number))
+        for field in reversed(printed + cancelled):
+            _insert_first_of_tag(result, field)
     return result
 
 
@@ -447,11 +467,12 @@ def _codes(code: str, values: tuple[str, ...]) -> list[tuple[str, str]]:
 def _name_field(tag: str, contributor: Contributor) -> Field:
     first = "1" if "," in contributor.name else "0"
     name = contributor.name if contributor.name.endswith((",", "-")) else contributor.name + ","
-    return data_field(tag, first, " ", [("a", name), ("e", f"{contributor.role}.")])
+    term, code = _RELATORS[contributor.role]
+    return data_field(tag, first, " ", [("a", name), ("e", f"{term}."), ("4", code)])
 
 
 def _responsibility(contributors: list[Contributor]) -> str | None:
-    """245 $c in Vietnamese: authors and editors first, then "Dịch: …", then "Minh họa: …"."""
+    """245 $c in Vietnamese: authors and editors first, then "Dịch: …", then "Minh hoạ: …"."""
     first = [
         f"{c.name} (ch.b.)" if c.role == "editor" else c.name
         for c in contributors

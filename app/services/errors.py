@@ -28,11 +28,18 @@ class RecordDeleted(ServiceError):
 
 
 class VersionMismatch(ServiceError):
-    def __init__(self, record_id: int, *, expected: frozenset[int], current: int | None) -> None:
+    def __init__(
+        self,
+        record_id: int,
+        *,
+        expected: frozenset[int],
+        current: int | None,
+        subject: str = "Record",
+    ) -> None:
         named = ", ".join(str(v) for v in sorted(expected)) or "none that exists"
         now = f"is at version {current}" if current is not None else "has just changed"
         super().__init__(
-            f"Record {record_id} {now}, not {named}: someone changed it since you read it. "
+            f"{subject} {record_id} {now}, not {named}: someone changed it since you read it. "
             "Fetch it again, reapply your change and send it with the new ETag."
         )
         self.record_id = record_id

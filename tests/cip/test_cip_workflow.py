@@ -99,9 +99,14 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
     queue = anonymous.get("/api/v1/cip-requests?status=cip-pending", headers=cataloguer).json()
     assert request["id"] in [r["id"] for r in queue["items"]]
 
-    # The publisher corrects it while it waits.
-    changed = anonymous.put(url, json={**REQUEST, "pages": 336}, headers=publisher)
+    # The publisher corrects it while it waits, sending the ETag it read the request with.
+    assert sent.headers["etag"] == mnemonic.headers["etag"] == '"v1"'
+    assert anonymous.put(url, json=REQUEST, headers=publisher).status_code == 428
+    changed = anonymous.put(
+        url, json={**REQUEST, "pages": 336}, headers={**publisher, "If-Match": sent.headers["etag"]}
+    )
     assert changed.status_code == 200
+    assert changed.headers["etag"] == '"v2"'
     assert _field(changed.json()["record"], "300")[0]["subfields"][0]["a"].startswith("336")
 
     # A cataloguer classifies it and adds a subject; then the publisher may not change it.
@@ -124,15 +129,21 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
         }
     )
     working["fields"].sort(key=lambda field: next(iter(field)))
+    as_marc_json = {**cataloguer, "Content-Type": "application/marc+json"}
+    # The record the cataloguer fetched before the publisher's change would undo it: refused.
+    read_before = {**as_marc_json, "If-Match": mnemonic.headers["etag"]}
+    stale = anonymous.put(f"{url}/record", json=working, headers=read_before)
+    assert stale.status_code == 412
+    assert stale.json()["current_etag"] == '"v2"'
+    assert anonymous.put(f"{url}/record", json=working, headers=as_marc_json).status_code == 428
     reviewed = anonymous.put(
-        f"{url}/record",
-        json=working,
-        headers={**cataloguer, "Content-Type": "application/marc+json"},
+        f"{url}/record", json=working, headers={**as_marc_json, "If-Match": '"v2"'}
     )
     assert reviewed.status_code == 200, reviewed.text
     assert reviewed.json()["status"] == "in-review"
-    assert anonymous.put(url, json=REQUEST, headers=publisher).status_code == 409
-    assert anonymous.put(f"{url}/record", json=working, headers=publisher).status_code == 403
+    at_review = {**publisher, "If-Match": reviewed.headers["etag"]}
+    assert anonymous.put(url, json=REQUEST, headers=at_review).status_code == 409
+    assert anonymous.put(f"{url}/record", json=working, headers=at_review).status_code == 403
     assert anonymous.get(f"{url}/block", headers=publisher).status_code == 409
 
     # It goes back to the publisher with a message, and comes back corrected.
@@ -147,7 +158,10 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
         **REQUEST,
         "contributors": [*REQUEST["contributors"], {"name": "Lê Minh", "role": "illustrator"}],
     }
-    again = anonymous.put(url, json=illustrated, headers=publisher)
+    seen = anonymous.get(url, headers=publisher)
+    again = anonymous.put(
+        url, json=illustrated, headers={**publisher, "If-Match": seen.headers["etag"]}
+    )
     assert again.json()["status"] == "cip-pending"
     assert again.json()["message"] is None
     # The cataloguer's 082 and 650 must be put back on the new record before approval: the
@@ -169,14 +183,17 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
         }
     )
     working["fields"].sort(key=lambda field: next(iter(field)))
-    anonymous.put(
-        f"{url}/record",
-        json=working,
-        headers={**cataloguer, "Content-Type": "application/marc+json"},
+    classified = anonymous.put(
+        f"{url}/record", json=working, headers={**as_marc_json, "If-Match": again.headers["etag"]}
     )
+    assert classified.status_code == 200
 
     # Approved: the record is in the catalogue as a CIP record, found with status=cip.
-    approved = anonymous.post(f"{url}/approve", headers=cataloguer)
+    outdated = {**cataloguer, "If-Match": again.headers["etag"]}
+    assert anonymous.post(f"{url}/approve", headers=outdated).status_code == 412
+    approved = anonymous.post(
+        f"{url}/approve", headers={**cataloguer, "If-Match": classified.headers["etag"]}
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
     record_id = approved.json()["record_id"]
@@ -213,7 +230,8 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
     overdue = anonymous.get("/api/v1/cip-requests?overdue=true", headers=cataloguer).json()
     assert [r["id"] for r in overdue["items"]] == [request["id"]]
     late = anonymous.get(url, headers=publisher).json()["warnings"]
-    assert [w["code"] for w in late] == ["cip-expected-date-passed"]
+    # (and the second request, still pending, carries its ISBN)
+    assert [w["code"] for w in late] == ["cip-expected-date-passed", "cip-isbn-in-request"]
 
     # The printed book arrives: the same record is upgraded, as a new version.
     facts = {"date": 2027, "pages": 352, "height_cm": 24, "isbns": ["978-604-62-1234-8"]}
@@ -308,6 +326,7 @@ def test_overdue_requests_page_through_every_one_and_only_those(
         record["fields"].sort(key=lambda field: next(iter(field)))
         url = f"/api/v1/cip-requests/{sent['id']}"
         headers = {**cataloguer, "Content-Type": "application/marc+json"}
+        headers["If-Match"] = '"v1"'
         assert anonymous.put(f"{url}/record", json=record, headers=headers).status_code == 200
         assert anonymous.post(f"{url}/approve", headers=cataloguer).status_code == 200
         made.append(sent["id"])
@@ -322,3 +341,35 @@ def test_overdue_requests_page_through_every_one_and_only_those(
         assert "overdue=true" in page["next"]
         page = anonymous.get(page["next"], headers=cataloguer).json()
     assert seen == [made[3], made[2], made[0]]
+
+
+def test_an_isbn_in_two_requests_in_progress_is_a_warning_wherever_they_are_seen(
+    client: TestClient, anonymous: TestClient
+) -> None:
+    keys = _keys(client)
+    publisher, cataloguer = keys["publisher"], keys["cataloguer"]
+    first = anonymous.post("/api/v1/cip-requests", json=REQUEST, headers=publisher).json()
+    assert first["warnings"] == []
+    other = anonymous.post(
+        "/api/v1/cip-requests", json=REQUEST, headers=keys["other publisher"]
+    ).json()
+    codes = [(w["code"], w["tag"]) for w in other["warnings"]]
+    assert codes == [("cip-isbn-in-request", "020")]
+    # A publisher learns that another publisher holds the number, not which request it is.
+    assert other["warnings"][0]["message"] == (
+        "ISBN 978-604-62-1234-8 is also in another publisher's CIP request"
+    )
+    # The cataloguers' queue shows the same warnings as each request does, naming both.
+    queue = anonymous.get("/api/v1/cip-requests?status=cip-pending", headers=cataloguer).json()
+    warned = {r["id"]: [w["message"] for w in r["warnings"]] for r in queue["items"]}
+    assert warned == {
+        first["id"]: [f"ISBN 978-604-62-1234-8 is also in CIP request {other['id']}"],
+        other["id"]: [f"ISBN 978-604-62-1234-8 is also in CIP request {first['id']}"],
+    }
+    # Returned, the request still carries its warning, in the answer to the return itself.
+    returned = anonymous.post(
+        f"/api/v1/cip-requests/{other['id']}/return",
+        json={"message": "Số ISBN này đã được cấp cho một xuất bản phẩm khác."},
+        headers=cataloguer,
+    ).json()
+    assert [w["code"] for w in returned["warnings"]] == ["cip-isbn-in-request"]

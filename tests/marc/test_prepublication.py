@@ -93,10 +93,10 @@ def test_every_field_carries_its_content_with_isbd_punctuation() -> None:
         "=020  \\\\$a9786046212348",
         "=040  \\\\$aVN-NLV$bvie$erda$cVN-NLV",
         "=041  1\\$avie$aeng",
-        "=100  0\\$aNguyễn Thị Hường,$eauthor.",
+        "=100  0\\$aNguyễn Thị Hường,$etác giả.$4aut",
         "=245  10$aLịch sử Thư viện Việt Nam =$bA history of libraries in Vietnam :"
         " từ khởi thủy đến năm 1945 /$cNguyễn Thị Hường ; Dịch: Đặng Văn Đức ;"
-        " Minh họa: Lê Thị Ánh Tuyết.",
+        " Minh hoạ: Lê Thị Ánh Tuyết.",
         "=246  31$aA history of libraries in Vietnam",
         "=250  \\\\$aTái bản lần thứ 2.",
         "=263  \\\\$a202509",
@@ -113,8 +113,8 @@ def test_every_field_carries_its_content_with_isbd_punctuation() -> None:
         "=653  \\0$aThư viện học",
         "=653  \\0$aLịch sử",
         "=653  \\0$aViệt Nam",
-        "=700  0\\$aĐặng Văn Đức,$etranslator.",
-        "=700  0\\$aLê Thị Ánh Tuyết,$eillustrator.",
+        "=700  0\\$aĐặng Văn Đức,$edịch.$4trl",
+        "=700  0\\$aLê Thị Ánh Tuyết,$eminh hoạ.$4ill",
     ]
 
 
@@ -128,7 +128,7 @@ def test_without_an_author_the_title_is_the_main_entry() -> None:
     record = _record(edited)
     assert _lines(record, "100", "245", "700") == [
         "=245  00$aLịch sử Thư viện Việt Nam /$cTrần Văn Bình (ch.b.).",
-        "=700  0\\$aTrần Văn Bình,$eeditor.",
+        "=700  0\\$aTrần Văn Bình,$echủ biên.$4edt",
     ]
 
 
@@ -145,9 +145,9 @@ def test_an_inverted_name_gets_surname_indicator_and_later_authors_go_to_700() -
     )
     record = _record(english)
     assert _lines(record, "041", "100", "245", "700") == [
-        "=100  1\\$aSmith, John,$eauthor.",
+        "=100  1\\$aSmith, John,$etác giả.$4aut",
         "=245  10$aLịch sử Thư viện Việt Nam /$cSmith, John, Nguyễn Văn An.",
-        "=700  0\\$aNguyễn Văn An,$eauthor.",
+        "=700  0\\$aNguyễn Văn An,$etác giả.$4aut",
     ]
 
 
@@ -230,12 +230,19 @@ def test_publishing_makes_the_record_full_from_the_facts() -> None:
     assert _lines(published, "008", "020", "263", "264", "300") == [
         "=008  " + "250304s2025    vm a          ||| | vie  ".replace(" ", "\\"),
         "=020  \\\\$a9786043156782",
+        # The CIP ISBN the book did not get: cancelled, kept so that it still matches.
+        "=020  \\\\$z9786046212348",
         "=264  \\1$aHà Nội :$bNxb. Đại học Quốc gia Hà Nội,$c2025.",
         "=300  \\\\$a336 tr. :$bminh hoạ ;$c24 cm.",
     ]
     untouched = ("040", "100", "245", "250", "490", "520", "653", "700")
     assert _lines(published, *untouched) == _lines(record, *untouched)
     assert _lines(record) == before  # the prepublication record is not changed
+
+
+def test_publishing_with_the_cip_isbn_keeps_it_once_and_cancels_nothing() -> None:
+    facts = dataclasses.replace(FACTS, isbns=(ISBN, ISBN))
+    assert _lines(marc.publish_record(_record(), facts), "020") == ["=020  \\\\$a9786046212348"]
 
 
 def test_publishing_in_another_year_updates_008_and_264_and_keeps_isbns_when_none_given() -> None:
