@@ -188,8 +188,6 @@ def measure(
     settings = {
         "CATALOG_COUNT_USAGE": "true" if counting else "false",
         "CATALOG_USAGE_FLUSH_SECONDS": str(flush_seconds),
-        "CATALOG_RATE_LIMIT": "",
-        "CATALOG_ANONYMOUS_RATE_LIMIT": "",
     }
     with (
         environment(settings),

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from app import marc
 
+CANCELLED_ISBN = "isbn-z"  # 020 $z: found by an ISBN search, never matched on import
 CONTENT_KEY = "content"  # scheme of a record's content fingerprint (app.marc.content_fingerprint)
 
 # (OCoLC)ocm00012345, (OCoLC)on1234567890 and 12345 are all OCLC number 12345.
@@ -30,6 +31,8 @@ def identifier_pairs(summary: marc.RecordSummary) -> Iterator[tuple[str, str]]:
     """Yield the (scheme, value) rows a stored record is found by."""
     for isbn in summary.isbns:
         yield "isbn", isbn
+    for isbn in summary.cancelled_isbns:
+        yield CANCELLED_ISBN, isbn
     for issn in summary.issns:
         yield "issn", issn
     if summary.lccn:

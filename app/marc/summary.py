@@ -45,6 +45,9 @@ class RecordSummary:
     subjects: tuple[str, ...]
     control_number: str | None
     control_number_org: str | None
+    # 020 $z, valid ones as ISBN-13: numbers the book no longer carries (a CIP record's ISBN
+    # changed at printing, a misprint) that a library may still search by.
+    cancelled_isbns: tuple[str, ...] = ()
 
 
 def trim_punctuation(text: str) -> str:
@@ -169,8 +172,9 @@ def control_numbers(fields: Iterable[Field]) -> tuple[str, ...]:
 def summarize(record: Record) -> RecordSummary:
     """Summarise a record for lists, search results and the database's columns.
 
-    title: 245 $a $b $n $p; main_entry: 1XX; isbns: valid 020 $a as ISBN-13; issns: valid
-    022 $a; lccn: 010 $a by LC's rules; year: 008/07-10, else 264 _1 $c or 260 $c;
+    title: 245 $a $b $n $p; main_entry: 1XX; isbns: valid 020 $a as ISBN-13 (cancelled_isbns:
+    020 $z); issns: valid 022 $a; lccn: 010 $a by LC's rules; year: 008/07-10, else 264 _1 $c
+    or 260 $c;
     language: 008/35-37, else 041 $a; material: see search_text.material; publisher and
     place: 264 _1, else 260; subjects: 6XX as "heading -- subdivision". Trailing ISBD
     punctuation is trimmed; missing values are None.
@@ -200,6 +204,13 @@ def summarize(record: Record) -> RecordSummary:
         for field in by_tag.get("020", ())
         if not field.control_field
         for value in subfield_values(field, "a")
+        if (number := normalize_isbn(value))
+    ]
+    cancelled = [
+        number
+        for field in by_tag.get("020", ())
+        if not field.control_field
+        for value in subfield_values(field, "z")
         if (number := normalize_isbn(value))
     ]
     issns = [
@@ -236,4 +247,5 @@ def summarize(record: Record) -> RecordSummary:
         subjects=_unique(subjects),
         control_number=_control(by_tag, "001"),
         control_number_org=_control(by_tag, "003"),
+        cancelled_isbns=tuple(n for n in _unique(cancelled) if n not in isbns),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
-from app.db.identifiers import control_number_key, org_of
+from app.db.identifiers import CANCELLED_ISBN, control_number_key, org_of
 from app.db.models import MAX_KEY, Holding, Institution, RecordIdentifier, StoredRecord
 from app.search.query import Filters, Status
 
@@ -45,7 +45,10 @@ def conditions(filters: Filters, *, org_code: str) -> list[ColumnElement[bool]]:
         found.append(StoredRecord.deleted_at.is_not(None))
     elif filters.status is Status.CIP:
         found.extend((StoredRecord.deleted_at.is_(None), StoredRecord.status == Status.CIP.value))
-    for scheme, value in (("isbn", filters.isbn), ("issn", filters.issn), ("lccn", filters.lccn)):
+    if filters.isbn is not None:
+        # A cancelled ISBN (020 $z) still finds its book: a CIP ISBN changed at printing.
+        found.append(_has_identifier(("isbn", filters.isbn), (CANCELLED_ISBN, filters.isbn)))
+    for scheme, value in (("issn", filters.issn), ("lccn", filters.lccn)):
         if value is not None:
             found.append(_has_identifier((scheme, value)))
     if filters.control_number is not None:

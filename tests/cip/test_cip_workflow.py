@@ -234,7 +234,8 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
     assert [w["code"] for w in late] == ["cip-expected-date-passed", "cip-isbn-in-request"]
 
     # The printed book arrives: the same record is upgraded, as a new version.
-    facts = {"date": 2027, "pages": 352, "height_cm": 24, "isbns": ["978-604-62-1234-8"]}
+    # It was printed with another ISBN than the CIP data's.
+    facts = {"date": 2027, "pages": 352, "height_cm": 24, "isbns": ["978-604-62-1235-5"]}
     stale = anonymous.post(
         f"/api/v1/records/{record_id}/publish",
         json=facts,
@@ -260,6 +261,14 @@ def test_a_request_goes_from_publisher_to_catalogue_to_printed_book(
     assert _field(full["record"], "263") == []
     assert _field(full["record"], "300")[0]["subfields"][0]["a"].startswith("352")
     assert "2027" in str(_field(full["record"], "264"))
+    assert [f["subfields"] for f in _field(full["record"], "020")] == [
+        [{"a": "9786046212355"}],
+        [{"z": "9786046212348"}],  # the CIP ISBN, cancelled
+    ]
+    # Both numbers find the book: the printed one, and the one libraries had from the CIP.
+    for number in ("978-604-62-1235-5", "978-604-62-1234-8"):
+        hits = anonymous.get("/api/v1/records", params={"isbn": number}).json()["items"]
+        assert [r["id"] for r in hits] == [record_id], number
     twice = anonymous.post(
         f"/api/v1/records/{record_id}/publish",
         json={"date": 2027, "pages": 352, "height_cm": 24},
