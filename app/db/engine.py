@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +26,14 @@ class Database:
     def dialect(self) -> str:
         """Name of the engine's dialect: "sqlite" or "postgresql"."""
         return self.engine.dialect.name
+
+
+class _SQLiteCompilerWithHints(SQLiteCompiler):
+    """SQLite's compiler as SQLAlchemy ships it drops table hints (`Select.with_hint`); SQLite
+    has one, written after the table's name: `INDEXED BY <index>`, which this one renders."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
 
 
 def _prepare_sqlite_file(url: URL) -> None:
@@ -63,6 +72,7 @@ def create_database(
     if parsed.get_backend_name() == "sqlite":
         _prepare_sqlite_file(parsed)
         engine = create_engine(parsed)
+        engine.dialect.statement_compiler = _SQLiteCompilerWithHints
         _install_sqlite_hooks(engine, sqlite_busy_timeout_ms)
     else:
         engine = create_engine(

@@ -1,0 +1,25 @@
+"""SQLite is told which index to read (INDEXED BY): SQLAlchemy's own SQLite compiler drops it."""
+
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+from app.db.engine import create_database
+from app.db.models import StoredRecord
+from app.search.searcher import FILTER_INDEX
+
+
+def test_an_index_hint_reaches_sqlite_and_its_plan(tmp_path: Path) -> None:
+    database = create_database(f"sqlite:///{tmp_path / 'hints.db'}")
+    engine = database.engine
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE record (id INTEGER PRIMARY KEY, year INTEGER)"))
+        connection.execute(text(f"CREATE INDEX {FILTER_INDEX} ON record (id, year)"))
+    hinted = select(StoredRecord.id, StoredRecord.year).with_hint(
+        StoredRecord, f"INDEXED BY {FILTER_INDEX}", "sqlite"
+    )
+    sql = str(hinted.compile(dialect=engine.dialect))
+    assert f"FROM record INDEXED BY {FILTER_INDEX}" in sql
+    with engine.connect() as connection:
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    assert f"COVERING INDEX {FILTER_INDEX}" in plan
