@@ -112,6 +112,20 @@ def _check_version(row: CipRequest, expected: frozenset[int] | None) -> None:
         raise VersionMismatch(row.id, expected=expected, current=row.version, subject="CIP request")
 
 
+def _requests_named(
+    ids: list[int], owners: dict[int, int | None], viewer: Caller, institution_id: int | None
+) -> str:
+    """ "CIP request 12, 15" as the viewer may see them; "another publisher's CIP request"
+    for those a publisher may not (`owners`: each request's institution)."""
+    if viewer.may(Permission.CIP_REVIEW):
+        return "CIP request " + ", ".join(str(n) for n in ids[:5])
+    own = [n for n in ids if owners.get(n) == institution_id]
+    named = ["CIP request " + ", ".join(str(n) for n in own[:5])] if own else []
+    if len(own) < len(ids):
+        named.append("another publisher's CIP request")
+    return " and ".join(named)
+
+
 def _record(text: str) -> marc.Record:
     return marc.from_stored_json(text)
 
@@ -319,12 +333,11 @@ class CipService:
         keys = {key for numbers in wanted.values() for key in numbers.values()}
         holders = repository.live_records_with_isbns(keys)
         requested: dict[str, set[int]] = {}
-        if keys:
-            for other, stored in repository.open_requests(_IN_PROGRESS):
-                for key in _isbn_keys(json.loads(stored)).values():
-                    if key in keys:
-                        requested.setdefault(key, set()).add(other)
-        institutions = {row.id: row.institution_id for row in rows}
+        owners: dict[int, int | None] = {}
+        for other, institution_id, stored in repository.open_requests(_IN_PROGRESS) if keys else ():
+            owners[other] = institution_id
+            for key in keys.intersection(_isbn_keys(json.loads(stored)).values()):
+                requested.setdefault(key, set()).add(other)
         today = self._clock().date()
         found: dict[int, tuple[marc.MarcProblem, ...]] = {}
         for row in rows:
@@ -345,27 +358,12 @@ class CipService:
                         _warning(
                             "cip-isbn-in-request",
                             f"ISBN {number} is also in "
-                            + self._requests_named(session, others, viewer, institutions[row.id]),
+                            + _requests_named(others, owners, viewer, row.institution_id),
                             tag="020",
                         )
                     )
             found[row.id] = tuple(problems)
         return found
-
-    @staticmethod
-    def _requests_named(
-        session: Session, ids: list[int], viewer: Caller, institution_id: int | None
-    ) -> str:
-        """ "CIP request 12, 15" as the viewer may see them; "another publisher's CIP request"
-        for those a publisher may not."""
-        if viewer.may(Permission.CIP_REVIEW):
-            return "CIP request " + ", ".join(str(n) for n in ids[:5])
-        repository = CipRepository(session)
-        own = [n for n in ids if (r := repository.get(n)) and r.institution_id == institution_id]
-        named = ["CIP request " + ", ".join(str(n) for n in own[:5])] if own else []
-        if len(own) < len(ids):
-            named.append("another publisher's CIP request")
-        return " and ".join(named)
 
     def requests(
         self,

@@ -88,12 +88,14 @@ class CipRepository:
             found.setdefault(value, set()).add(record_id)
         return found
 
-    def open_requests(self, statuses: Sequence[str]) -> Sequence[tuple[int, str]]:
-        """(id, data) of every request at one of these steps. CIP requests in progress number
-        in the thousands at most (a country's titles of a few months), so reading them all to
-        compare ISBNs costs less than keeping an index of them in step."""
-        statement = select(CipRequest.id, CipRequest.data).where(CipRequest.status.in_(statuses))
-        return [(request_id, data) for request_id, data in self._session.execute(statement)]
+    def open_requests(self, statuses: Sequence[str]) -> Sequence[tuple[int, int | None, str]]:
+        """(id, institution_id, data) of every request at one of these steps. CIP requests in
+        progress number in the thousands at most (a country's titles of a few months), so
+        reading them all to compare ISBNs costs less than keeping an index of them in step."""
+        statement = select(CipRequest.id, CipRequest.institution_id, CipRequest.data).where(
+            CipRequest.status.in_(statuses)
+        )
+        return [(row.id, row.institution_id, row.data) for row in self._session.execute(statement)]
 
     def institution_code(self, institution_id: int | None) -> str | None:
         if institution_id is None:

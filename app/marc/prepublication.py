@@ -326,10 +326,10 @@ def publish_record(record: Record, facts: PublicationFacts) -> Record:
     Leader/17 becomes blank (full level) and leader/05 "c" (revised); 263 goes; 264 _1 $c,
     008/06-10 ("s" and the year), and 300 ("320 tr. ; 21 cm") come from the facts, as do the
     020 fields when the facts hold ISBNs: they come first, and an ISBN of the CIP record that
-    the book does not carry stays as 020 $z (cancelled), so a library that took the CIP record
-    by that number can still match it. 008/00-05, the date the
-    record was entered, stays. Raises NotPrepublication when leader/17 is not "8", and
-    InvalidCipData when check_publication_facts finds an error.
+    the book does not carry stays as 020 $z (cancelled), so a library that had the CIP record by
+    that number can still find it. 008/00-05, the date the record was entered, stays. Raises
+    NotPrepublication when leader/17 is not "8", and InvalidCipData when
+    check_publication_facts finds an error.
     """
     if not is_prepublication(record):
         level = leader_of(record)[17:18]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from app.marc.records import Field, Record, indicators_of, leader_of, subfield_values
@@ -152,6 +152,22 @@ def subject_heading(field: Field) -> str | None:
     return " -- ".join(parts) or None
 
 
+def _valid_numbers(
+    by_tag: _ByTag,
+    tag: str,
+    code: str,
+    normalize: Callable[[str], str | None],
+) -> list[str]:
+    """The valid standard numbers in one subfield of a tag, each in its normal form."""
+    return [
+        number
+        for field in by_tag.get(tag, ())
+        if not field.control_field
+        for value in subfield_values(field, code)
+        if (number := normalize(value))
+    ]
+
+
 def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
@@ -199,27 +215,9 @@ def summarize(record: Record) -> RecordSummary:
         if main_entry_field is not None
         else None
     )
-    isbns = [
-        number
-        for field in by_tag.get("020", ())
-        if not field.control_field
-        for value in subfield_values(field, "a")
-        if (number := normalize_isbn(value))
-    ]
-    cancelled = [
-        number
-        for field in by_tag.get("020", ())
-        if not field.control_field
-        for value in subfield_values(field, "z")
-        if (number := normalize_isbn(value))
-    ]
-    issns = [
-        number
-        for field in by_tag.get("022", ())
-        if not field.control_field
-        for value in subfield_values(field, "a")
-        if (number := normalize_issn(value))
-    ]
+    isbns = _valid_numbers(by_tag, "020", "a", normalize_isbn)
+    cancelled = _valid_numbers(by_tag, "020", "z", normalize_isbn)
+    issns = _valid_numbers(by_tag, "022", "a", normalize_issn)
     lccn_text = _first_value(by_tag, "010", "a")
     subjects = [subject for field in subject_fields if (subject := subject_heading(field))]
     publication = _publication_fields(by_tag)
