@@ -32,6 +32,9 @@ Piece = marc.RawRecord | marc.ParsedRecord | marc.MarcProblem
 Key = tuple[str, str]
 Tag = TypeVar("Tag")
 _PARENT_CHECK_SECONDS = 1.0
+# The writer is the one step that cannot be shared out: the processes preparing records for it
+# yield the processor to it (and, in the API process, to requests) whenever both want it.
+_WORKER_NICENESS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,10 @@ def _start_worker(parent: int) -> None:
     # the start-up objects are set aside, and collections run less often.
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+    try:
+        os.nice(_WORKER_NICENESS)
+    except OSError:  # pragma: no cover - a system that refuses; the work is the same
+        logger.debug("could not lower the priority of a preparing process")
     threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
 
 

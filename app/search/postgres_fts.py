@@ -166,5 +166,8 @@ class PostgresFts:
         return select(record_search.c.id.label("id")).where(_condition(expr))
 
     def documents(self, session: Session, ids: Sequence[int]) -> list[SearchDocument]:
-        rows = session.execute(select(record_search_text).where(record_search_text.c.id.in_(ids)))
+        # Plain columns: the session's connection, without the ORM's handling of each row.
+        rows = session.connection().execute(
+            select(record_search_text).where(record_search_text.c.id.in_(ids))
+        )
         return [SearchDocument(*row) for row in rows.all()]

@@ -85,5 +85,8 @@ class SqliteFts5:
         return select(record_search.c.id.label("id")).where(match)
 
     def documents(self, session: Session, ids: Sequence[int]) -> list[SearchDocument]:
-        rows = session.execute(select(record_search).where(record_search.c.id.in_(ids)))
+        # Plain columns: the session's connection, without the ORM's handling of each row.
+        rows = session.connection().execute(
+            select(record_search).where(record_search.c.id.in_(ids))
+        )
         return [SearchDocument(*row) for row in rows.all()]
