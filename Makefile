@@ -10,10 +10,12 @@ PORT ?= 8000
 
 install: $(VENV)/.installed
 
+# Bytecode is compiled once here, as in the Dockerfile: where PYTHONDONTWRITEBYTECODE is set,
+# every process (each one preparing an import, say) would otherwise compile every module again.
 $(VENV)/.installed: pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
-	$(BIN)/uv sync --frozen --python $(BIN)/python
+	$(BIN)/uv sync --frozen --compile-bytecode --python $(BIN)/python
 	touch $@
 
 run: install

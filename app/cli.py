@@ -199,6 +199,7 @@ def _imports(settings: Settings) -> Iterator[ImportService]:
             clock=lambda: datetime.now(UTC),
             batch_size=settings.import_batch_size,
             stale_after=timedelta(seconds=settings.import_stale_seconds),
+            processes=settings.import_processes,
         )
 
 

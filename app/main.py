@@ -111,6 +111,7 @@ def create_app(
         clock=clock,
         batch_size=settings.import_batch_size,
         stale_after=timedelta(seconds=settings.import_stale_seconds),
+        processes=settings.import_processes,
     )
 
     install_problem_handlers(app)

@@ -38,14 +38,19 @@ def pymarc_rate(path: Path) -> dict[str, Any]:
     return {"records": count, "seconds": round(elapsed, 1), "records_per_s": round(count / elapsed)}
 
 
-def import_rate(url: str, path: Path, log: Path, match: str) -> dict[str, Any]:
+def import_rate(
+    url: str, path: Path, log: Path, match: str, processes: int | None
+) -> dict[str, Any]:
     """`catalog import` of the file into a migrated, empty database: rate and peak RSS."""
     run_catalog(["db", "upgrade"], url, log=log)
     started = time.perf_counter()
     with log.open("ab") as sink:
         process = subprocess.Popen(
             [CATALOG, "import", "--match", match, str(path)],
-            env=catalog_env(url),
+            env={
+                **catalog_env(url),
+                **({"CATALOG_IMPORT_PROCESSES": str(processes)} if processes is not None else {}),
+            },
             stderr=sink,
         )
         sampler = TreeRss(process.pid)
@@ -77,18 +82,28 @@ def main() -> None:
         help="match points: the generated records share the LCCN and ISSN of the corpus record "
         "they vary, so only their ISBNs tell them apart",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        help="CATALOG_IMPORT_PROCESSES for the import (unset: the catalogue's default)",
+    )
     options = parser.parse_args()
     count: int = options.records
     workdir: Path = options.workdir or Path(tempfile.mkdtemp(prefix="catalog-imports-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     source, _, _ = records_file(workdir, count)
-    summary: dict[str, Any] = {"engine": options.engine, "records": count, "commit": commit()}
+    summary: dict[str, Any] = {
+        "engine": options.engine,
+        "records": count,
+        "processes": options.processes,
+        "commit": commit(),
+    }
     summary["pymarc"] = pymarc_rate(source)
     print(f"pymarc alone: {summary['pymarc']}", flush=True)
     with database(options.engine, workdir, count, options.pg_setting) as db:
         db.recreate()
         log = workdir / f"import-{options.engine}-{count}.log"
-        figures = import_rate(db.url, source, log, options.match)
+        figures = import_rate(db.url, source, log, options.match, options.processes)
         stored = db.records() or 0
     figures["stored"] = stored
     figures["records_per_s"] = round(count / figures["seconds"])
@@ -96,14 +111,19 @@ def main() -> None:
     print(f"catalog import: {summary['import']}", flush=True)
     target = TARGETS[options.engine]
     print()
-    print("| engine | records | pymarc alone | `catalog import` end to end | target | peak RSS |")
-    print("|---|---:|---:|---:|---:|---:|")
+    processes = "default" if options.processes is None else options.processes
     print(
-        f"| {options.engine} | {count:,} | {summary['pymarc']['records_per_s']:,} records/s | "
+        "| engine | records | preparing processes | pymarc alone | `catalog import` end to end "
+        "| target | peak RSS |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"| {options.engine} | {count:,} | {processes} | "
+        f"{summary['pymarc']['records_per_s']:,} records/s | "
         f"{figures['records_per_s']:,} records/s ({stored:,} stored) | {target:,} | "
         f"{figures['peak_rss_mb']} MB (target < {RSS_TARGET_MB}) |"
     )
-    out = workdir / f"imports-{options.engine}-{count}.json"
+    out = workdir / f"imports-{options.engine}-{count}-p{processes}.json"
     out.write_text(json.dumps(summary, indent=2))
     print(f"\nsummary: {out}")
 
