@@ -46,8 +46,8 @@ class Settings(BaseSettings):
         le=64,
         description="Processes that prepare each running import's records for its writer (0: "
         "the writer does it all). Unset: one fewer than the machine has cores, at most two, "
-        "and none for a file under 1 MB. Each holds some 150 MB; on two cores, 2 loads about "
-        "40% faster than 1 (see bench/README.md).",
+        "and none for a file under 1 MB. Each holds some 150 MB; more helps only where cores are "
+        "free (see bench/README.md).",
     )
     import_batch_size: int = Field(
         500, ge=1, le=10000, description="Records an import writes per transaction."
