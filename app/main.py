@@ -1,5 +1,6 @@
 """create_app(settings): the one place that wires engine, services and routers."""
 
+import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -150,4 +151,10 @@ def create_app_from_environment() -> FastAPI:
     """The factory uvicorn workers call: settings from CATALOG_* variables."""
     settings = Settings()
     configure_logging(settings)
-    return create_app(settings)
+    app = create_app(settings)
+    # What start-up built lives as long as the process. Set aside, it is no longer walked by
+    # every full collection of the cycle collector: at a million records those took about
+    # 110 ms each, every few dozen searches, and made most of the slowest answers.
+    gc.collect()
+    gc.freeze()
+    return app

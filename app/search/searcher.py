@@ -3,9 +3,10 @@
 At a million records a common word matches a fifth of the catalogue; nothing here touches all
 of those. Totals and facets are exact up to `count_bound` matches (the newest ones) and flagged
 beyond. Relevance ranks a window exactly (ranking.py): the newest `rank_window` matches with
-the words in their title, where the best hits are, and the newest `rank_window` matches of any
-kind; the other matches follow, newest first. Cursors carry the window's lower edges, so paging
-stays stable while records are added: no record is listed twice or skipped.
+the words in their title (among the newest `count_bound` matches), where the best hits are,
+and the newest `rank_window` matches of any kind; the other matches follow, newest first.
+Cursors carry the window's lower edges, so paging stays stable while records are added: no
+record is listed twice or skipped.
 """
 
 from __future__ import annotations
@@ -302,19 +303,30 @@ class Searcher:
         return [row[0] for row in _rows(session, statement)]
 
     def _window_part(
-        self, session: Session, prepared: _Prepared, edge: int | None
+        self, session: Session, prepared: _Prepared, edge: int | None, *, floor: int = 0
     ) -> tuple[list[int], int]:
         """Matches of one part of the window, newest first, and the part's lower edge.
 
-        On a first page (edge None) the part is the newest `rank_window` matches, and the edge
-        is the last of them (0 when that is every match); later pages take back every match at
-        or above the edge, newcomers included."""
+        On a first page (edge None) the part is the newest `rank_window` matches at or above
+        `floor`, and the edge is the last of them (the floor when that is every such match);
+        later pages take back every match at or above the edge, newcomers included."""
         if edge is not None:
-            return self._ids(session, prepared, at_least=edge), edge
-        found = self._ids(session, prepared, limit=self._rank_window + 1)
+            return self._ids(session, prepared, at_least=edge or None), edge
+        found = self._ids(session, prepared, at_least=floor or None, limit=self._rank_window + 1)
         if len(found) <= self._rank_window:
-            return found, 0
+            return found, floor
         return found[: self._rank_window], found[self._rank_window - 1]
+
+    def _counted_floor(
+        self, session: Session, prepared: _Prepared, counted: list[Any] | None
+    ) -> int:
+        """The lowest id of the newest `count_bound` matches (0 when there are no more)."""
+        ids = (
+            [row[0] for row in counted]
+            if counted is not None
+            else self._ids(session, prepared, limit=self._count_bound + 1)
+        )
+        return ids[self._count_bound - 1] if len(ids) > self._count_bound else 0
 
     def _ranked(
         self,
@@ -341,9 +353,12 @@ class Searcher:
             window, edge = self._window_part(session, prepared, edge)
         title_window: list[int] = []
         # A window of every match (edge 0) holds every title match already: a title-only
-        # query, slow when title matches are rare among long word lists, would add nothing.
+        # query would add nothing.
         if titled is not None and edge > 0:
-            title_window, title_edge = self._window_part(session, titled, title_edge)
+            # Title matches are looked for among the newest count_bound matches only: where they
+            # are rare among many matches, looking further would read every match.
+            floor = self._counted_floor(session, prepared, counted) if title_edge is None else 0
+            title_window, title_edge = self._window_part(session, titled, title_edge, floor=floor)
         title_edge = title_edge or 0
         ranked_ids = set(window) | set(title_window)
         tail_from = after.tail if after is not None else None

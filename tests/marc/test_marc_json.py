@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from app import marc
+from app.marc import marcjson
+from app.marc.marcjson import from_json
 
 if TYPE_CHECKING:
     from conftest import Corpus
@@ -128,3 +130,64 @@ def test_stored_json_is_read_back_as_written(corpus: Corpus) -> None:
         assert marc.to_json(marc.from_stored_json(stored)) == marc.to_json(record)
     with pytest.raises(marc.UnreadableRecord):
         marc.from_stored_json('["not", "a", "record"]')
+
+
+def _checked(value: object) -> dict[str, object]:
+    """What the checked MARC-in-JSON decoder (no normalisation, as for stored records) makes of
+    one object."""
+    decoded = from_json(value)
+    assert not isinstance(decoded, marc.MarcProblem)
+    return marc.to_json(decoded.record)
+
+
+def test_stored_json_reads_as_the_checked_reader_reads_it(corpus: Corpus) -> None:
+    """The quick path for stored records builds, for every record of the corpus, the record the
+    checked decoder builds; odd shapes (not as this service writes them) go the checked way."""
+    compared = 0
+    for corpus_file in corpus.in_folders("iso2709", "vietnamese", "json", "marcxml"):
+        for record in corpus.records(corpus_file.name):
+            stored = marc.to_json(record)
+            text = json.dumps(stored, ensure_ascii=False)
+            assert marcjson._as_stored(stored) is not None  # the quick path, not a fallback
+            assert marc.to_json(marc.from_stored_json(text)) == _checked(stored)
+            compared += 1
+    assert compared > 5_000
+    marc8_declared = {
+        "leader": "00000nam  2200000 a 4500",
+        "fields": [{"245": {"ind1": "1", "ind2": "0", "subfields": [{"a": "Thư viện"}]}}],
+    }
+    quick = marc.from_stored_json(json.dumps(marc8_declared))
+    assert marc.to_json(quick) == _checked(marc8_declared)
+    assert str(quick.leader)[9] == "a"  # the text is Unicode, whatever leader/09 said
+    odd_shapes: list[dict[str, object]] = [
+        {"leader": "00000nam a22", "fields": [{"001": "x"}]},  # short leader
+        {
+            "leader": "00000nam a2200000 a 4500",
+            "fields": [{"245": {"ind1": "1", "subfields": [{"a": "no second indicator"}]}}],
+        },
+        {
+            "leader": "00000nam a2200000 a 4500",
+            "fields": [{"245": {"ind1": "1", "ind2": "0", "subfields": [{"a": "x"}], "extra": 1}}],
+        },
+        {
+            "leader": "00000nam a2200000 a 4500",
+            "fields": [{"20": {"ind1": " ", "ind2": " ", "subfields": [{"a": "9786040000000"}]}}],
+        },  # a two-digit tag
+        {"leader": "00000nam a2200000 a 4500", "fields": [{"245": "plain text"}]},
+        {
+            "leader": "00000nam a2200000 a 4500",
+            "fields": [
+                {
+                    "001": {
+                        "ind1": " ",
+                        "ind2": " ",
+                        "subfields": [{"a": "subfields in a control field"}],
+                    }
+                }
+            ],
+        },
+        {"leader": "00000nam a2200000 a 4500", "fields": [{"001": "1", "003": "two in one"}]},
+    ]
+    for value in odd_shapes:
+        assert marcjson._as_stored(value) is None
+        assert marc.to_json(marc.from_stored_json(json.dumps(value))) == _checked(value), value

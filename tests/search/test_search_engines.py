@@ -398,6 +398,41 @@ def test_an_old_title_match_outranks_newer_note_matches_beyond_the_window(
     assert sorted(seen) == sorted([in_title, *in_notes])
 
 
+def test_title_matches_are_looked_for_among_the_newest_count_bound_matches(
+    database: Database, clock: SteppingClock
+) -> None:
+    """Where title matches are rare among many matches, looking for them further back than the
+    count bound would read every match: an older title match then follows in the tail, and
+    pages are the same with totals or without."""
+    service = RecordService(
+        database, org_code=TEST_ORG, clock=clock, search_count_bound=4, search_rank_window=2
+    )
+
+    def add(title: str, note: str | None = None) -> int:
+        return service.create(mrk(title, note=note), marc.Format.MRK).found.id
+
+    in_title = add("Thư viện số")
+    in_notes = [add(f"Sách {n}", note="Dùng trong thư viện") for n in range(6)]
+    recent_title = add("Thư viện mở")
+    query = SearchForm(q="thu vien").query()
+    orders = []
+    for totals in (True, False):
+        seen: list[int] = []
+        after = None
+        while True:
+            page = service.search(query, limit=2, after=after, totals=totals and after is None)
+            seen.extend(item.id for item in page.items)
+            if page.next_key is None:
+                break
+            after = page.next_key
+        orders.append(seen)
+    with_totals, without = orders
+    assert with_totals == without
+    assert with_totals[0] == recent_title  # a title match among the newest four
+    assert with_totals[-1] == in_title  # beyond them: last, as the oldest match
+    assert sorted(with_totals) == sorted([in_title, *in_notes, recent_title])
+
+
 @pytest.mark.parametrize("q", ["a (b OR -c)", "title:(a OR -b) c", "-(a -b)", "a -(b OR -c)"])
 def test_exclusions_that_no_engine_can_look_up_are_refused(service: RecordService, q: str) -> None:
     with pytest.raises(EmptyQuery):
