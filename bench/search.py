@@ -4,7 +4,8 @@ Generates N records by varying real corpus records (new Vietnamese or English ti
 years, ISBNs and a subject; one word, "rừng", in the title of exactly one record in five), loads
 them with `catalog import` into a fresh database of the chosen engine, then through a real
 `catalog serve --workers 1` measures p50/p95/p99 of five kinds of search returning 20 hits with
-facets, and the rate of a whole-catalogue export.
+facets, and the rate of a whole-catalogue export. The database's files are read once before
+measuring, so the page cache holds them as on a server that has run a while (--cold: not).
 
     .venv/bin/python bench/search.py --engine sqlite --records 100000 --workdir /tmp/search-bench
     .venv/bin/python bench/search.py --engine postgresql --records 100000 \\
@@ -699,6 +700,29 @@ def load(db: Database, source: Path, workdir: Path, report: Report, *, reuse: bo
         print(f"  WARNING: {count - stored:,} records not stored, exit code {code} (see {log})")
 
 
+def warm_page_cache(db: Database, workdir: Path, report: Report) -> None:
+    """Read the database's files once, so that the operating system's page cache holds them, as
+    it does on a server that has been answering for a while when memory allows. Otherwise the
+    first queries after a load or a restart read the disk, and the figures depend on what the
+    machine happened to keep cached."""
+    if db.path is not None:
+        files = [path for path in db.path.parent.glob(db.path.name + "*") if path.is_file()]
+    else:
+        files = [path for path in (workdir / "postgresql").rglob("*") if path.is_file()]
+    started = time.perf_counter()
+    read = 0
+    for path in files:
+        try:
+            with path.open("rb") as stream:
+                while chunk := stream.read(16 * 1024 * 1024):
+                    read += len(chunk)
+        except OSError:  # a file the server removed meanwhile
+            continue
+    seconds = time.perf_counter() - started
+    report.summary["page_cache"] = {"warmed_bytes": read, "seconds": round(seconds, 1)}
+    print(f"page cache warmed: {read / 1e9:,.1f} GB read in {seconds:,.0f} s", flush=True)
+
+
 def measure_size(db: Database, report: Report) -> None:
     size = db.size()
     report.summary["size"] = size
@@ -792,6 +816,11 @@ def parse_options() -> argparse.Namespace:
         help="extra PostgreSQL server setting, e.g. shared_buffers=1GB (repeatable)",
     )
     parser.add_argument("--skip-marcxml", action="store_true", help="no MARCXML export")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="do not read the database files into the page cache before measuring",
+    )
     return parser.parse_args()
 
 
@@ -843,6 +872,10 @@ def main() -> None:
         with database(options.engine, workdir, count, options.pg_setting) as db:
             load(db, source, workdir, report, reuse=options.reuse_db)
             measure_size(db, report)
+            if options.cold:
+                report.summary["page_cache"] = {"warmed_bytes": 0}
+            else:
+                warm_page_cache(db, workdir, report)
             log = workdir / f"serve-{options.engine}-{count}.log"
             with (
                 served(db.url, options.workers, log=log) as base,
