@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from sqlalchemy import Select
@@ -31,8 +31,11 @@ class SearchBackend(Protocol):
         """A statement selecting the ids (one column, `id`) of the records the expression finds."""
         ...
 
-    def documents(self, session: Session, ids: Sequence[int]) -> list[SearchDocument]:
-        """The stored documents of these records (those indexed), in no particular order."""
+    def documents(
+        self, session: Session, ids: Sequence[int], parts: Collection[str]
+    ) -> list[SearchDocument]:
+        """The stored documents of these records (those indexed), in no particular order, with
+        these parts (of PARTS and "exact") read; the others are empty."""
         ...
 
 

@@ -17,6 +17,7 @@ BOUNDARY = "\ue000"
 # phrase matches alike on both engines.
 MAX_TOKENS_PER_PART = 2_500
 PARTS = ("title", "author", "subject", "series", "publisher", "notes")
+ALL_PARTS = (*PARTS, "exact")  # the indexed parts, and the exact words ranking reads
 # Subject headings, names, publishers and places come back record after record: their tokens
 # are cut once. A pure function of the value, so the cache changes nothing but the time.
 _CACHED_VALUES = 16_384
@@ -39,6 +40,11 @@ class SearchDocument:
         """The tokens of one part by name (one of PARTS, or "exact")."""
         text: str = getattr(self, name)
         return text
+
+    @classmethod
+    def of_parts(cls, record_id: int, values: dict[str, str]) -> SearchDocument:
+        """A document with these parts (by name) and the others empty: what ranking reads."""
+        return cls(record_id, **{name: values.get(name, "") for name in ALL_PARTS})
 
 
 @lru_cache(maxsize=_CACHED_VALUES)

@@ -9,7 +9,7 @@ restricts (`'word':A` is a title word); publisher has a column of its own for fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import (
     BigInteger,
@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR, insert
 from sqlalchemy.orm import Session
 
-from app.search.document import BOUNDARY, PARTS, SearchDocument
+from app.search.document import ALL_PARTS, BOUNDARY, PARTS, SearchDocument
 from app.search.query import And, Expr, Not, SearchField
 from app.search.query import Text as Words
 from app.search.words import tokens_of
@@ -65,7 +65,7 @@ record_search_text = Table(
     f"{TABLE}_text",
     _metadata,
     _record_key(),
-    *(Column(name, Text, nullable=False) for name in (*PARTS, "exact")),
+    *(Column(name, Text, nullable=False) for name in ALL_PARTS),
 )
 
 
@@ -142,8 +142,7 @@ class PostgresFts:
             for d in documents
         ]
         texts = [
-            {"id": d.record_id, **{name: d.part(name) for name in (*PARTS, "exact")}}
-            for d in documents
+            {"id": d.record_id, **{name: d.part(name) for name in ALL_PARTS}} for d in documents
         ]
         for table, rows in ((record_search, vectors), (record_search_text, texts)):
             statement = insert(table)
@@ -165,9 +164,16 @@ class PostgresFts:
     def matching(self, expr: Expr) -> Select[tuple[int]]:
         return select(record_search.c.id.label("id")).where(_condition(expr))
 
-    def documents(self, session: Session, ids: Sequence[int]) -> list[SearchDocument]:
+    def documents(
+        self, session: Session, ids: Sequence[int], parts: Collection[str]
+    ) -> list[SearchDocument]:
+        names = [name for name in ALL_PARTS if name in parts]
+        columns = [record_search_text.c[name] for name in names]
         # Plain columns: the session's connection, without the ORM's handling of each row.
         rows = session.connection().execute(
-            select(record_search_text).where(record_search_text.c.id.in_(ids))
+            select(record_search_text.c.id, *columns).where(record_search_text.c.id.in_(ids))
         )
-        return [SearchDocument(*row) for row in rows.all()]
+        return [
+            SearchDocument.of_parts(row[0], dict(zip(names, row[1:], strict=True)))
+            for row in rows.all()
+        ]

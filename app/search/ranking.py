@@ -58,6 +58,12 @@ class Ranker:
                 )
             )
         self._whole = _needle(tuple(words), False) if len(self._wanted) > 1 else None
+        # What score() reads: a document needs no more (the exact words are most of it).
+        self.parts = frozenset(
+            {name for wanted in self._wanted for name, _ in wanted.parts}
+            | ({"exact"} if any(wanted.exact is not None for wanted in self._wanted) else set())
+            | ({"title"} if self._whole is not None else set())
+        )
 
     def score(self, document: SearchDocument) -> tuple[int, int]:
         """(exact forms found, weight of where the words are found)."""

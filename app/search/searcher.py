@@ -368,7 +368,7 @@ class Searcher:
             ranker = Ranker(prepared.expr)
             scores = {
                 document.record_id: ranker.score(document)
-                for document in self.backend.documents(session, sorted(ranked_ids))
+                for document in self.backend.documents(session, sorted(ranked_ids), ranker.parts)
             }
             keyed = sorted(
                 ([-scores.get(i, (0, 0))[0], -scores.get(i, (0, 0))[1], -i], i) for i in ranked_ids

@@ -7,13 +7,13 @@ folding of its own that the PostgreSQL index would not do.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import Column, Integer, MetaData, Select, Table, Text, delete, select
 from sqlalchemy import literal_column as sql_literal
 from sqlalchemy.orm import Session
 
-from app.search.document import PARTS, SearchDocument
+from app.search.document import ALL_PARTS, PARTS, SearchDocument
 from app.search.query import Expr, Not, Or
 from app.search.query import Text as Words
 from app.search.words import tokens_of
@@ -29,7 +29,7 @@ record_search = Table(
     TABLE,
     _metadata,
     Column("rowid", Integer, key="id", primary_key=True),
-    *(Column(name, Text) for name in (*PARTS, "exact")),
+    *(Column(name, Text) for name in ALL_PARTS),
 )
 
 
@@ -71,10 +71,7 @@ class SqliteFts5:
         )
         session.execute(
             record_search.insert(),
-            [
-                {"id": d.record_id, **{name: d.part(name) for name in PARTS}, "exact": d.exact}
-                for d in documents
-            ],
+            [{"id": d.record_id, **{name: d.part(name) for name in ALL_PARTS}} for d in documents],
         )
 
     def is_empty(self, session: Session) -> bool:
@@ -84,9 +81,16 @@ class SqliteFts5:
         match = sql_literal(TABLE).op("MATCH")(fts5_query(expr))
         return select(record_search.c.id.label("id")).where(match)
 
-    def documents(self, session: Session, ids: Sequence[int]) -> list[SearchDocument]:
+    def documents(
+        self, session: Session, ids: Sequence[int], parts: Collection[str]
+    ) -> list[SearchDocument]:
+        names = [name for name in ALL_PARTS if name in parts]
+        columns = [record_search.c[name] for name in names]
         # Plain columns: the session's connection, without the ORM's handling of each row.
         rows = session.connection().execute(
-            select(record_search).where(record_search.c.id.in_(ids))
+            select(record_search.c.id, *columns).where(record_search.c.id.in_(ids))
         )
-        return [SearchDocument(*row) for row in rows.all()]
+        return [
+            SearchDocument.of_parts(row[0], dict(zip(names, row[1:], strict=True)))
+            for row in rows.all()
+        ]
