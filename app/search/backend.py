@@ -27,8 +27,10 @@ class SearchBackend(Protocol):
         """Whether no record is indexed at all (a new or lost index)."""
         ...
 
-    def matching(self, expr: Expr) -> Select[tuple[int]]:
-        """A statement selecting the ids (one column, `id`) of the records the expression finds."""
+    def matching(self, expr: Expr, *, years: Sequence[int] = ()) -> Select[tuple[int]]:
+        """A statement selecting the ids (one column, `id`) of the records the expression finds;
+        with `years`, only those published in one of them (the caller still checks the year
+        column: this narrows the matches in the index, before they are read)."""
         ...
 
     def documents(

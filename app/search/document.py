@@ -12,6 +12,7 @@ from app.search.text import exact_tokens, folded_tokens
 # Put between two fields so that a phrase never matches across them. A private-use character
 # is no letter or digit, so no query ever produces it.
 BOUNDARY = "\ue000"
+YEAR_MARK = "\ue001"  # begins the token of a year of publication (see year_token)
 # A note of a megabyte would make an index row the engines refuse (PostgreSQL: 1 MB tsvector),
 # and PostgreSQL counts positions only to 16,383: six parts of this many stay below it, so a
 # phrase matches alike on both engines.
@@ -35,6 +36,7 @@ class SearchDocument:
     publisher: str
     notes: str
     exact: str
+    year: int | None = None  # of publication, as the record's column holds it
 
     def part(self, name: str) -> str:
         """The tokens of one part by name (one of PARTS, or "exact")."""
@@ -44,7 +46,17 @@ class SearchDocument:
     @classmethod
     def of_parts(cls, record_id: int, values: dict[str, str]) -> SearchDocument:
         """A document with these parts (by name) and the others empty: what ranking reads."""
-        return cls(record_id, **{name: values.get(name, "") for name in ALL_PARTS})
+        part = values.get
+        return cls(
+            record_id,
+            title=part("title", ""),
+            author=part("author", ""),
+            subject=part("subject", ""),
+            series=part("series", ""),
+            publisher=part("publisher", ""),
+            notes=part("notes", ""),
+            exact=part("exact", ""),
+        )
 
 
 @lru_cache(maxsize=_CACHED_VALUES)
@@ -73,8 +85,16 @@ def _join(values: tuple[str, ...], tokenize: Callable[[str], tuple[str, ...]]) -
     return " ".join(tokens[:MAX_TOKENS_PER_PART])
 
 
-def search_document(record_id: int, record: marc.Record) -> SearchDocument:
-    """Build the search document of a record (see marc.search_text for what each part holds)."""
+def year_token(year: int) -> str:
+    """The index token of a year of publication: a search for words in a range of years asks
+    the index for both at once, rather than check the year of every record with the words.
+    Its mark is no letter or digit, so no word typed ever finds it."""
+    return f"{YEAR_MARK}{year}"
+
+
+def search_document(record_id: int, record: marc.Record, *, year: int | None) -> SearchDocument:
+    """Build the search document of a record (see marc.search_text for what each part holds);
+    `year` is its year of publication (RecordSummary.year)."""
     text = marc.search_text(record)
     every = (*text.title, *text.author, *text.subject, *text.series, *text.publisher, *text.notes)
     return SearchDocument(
@@ -86,4 +106,5 @@ def search_document(record_id: int, record: marc.Record) -> SearchDocument:
         publisher=_join(text.publisher, _folded),
         notes=_join(text.notes, _folded),
         exact=_join(every, _exact),
+        year=year,
     )

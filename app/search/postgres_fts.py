@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR, insert
 from sqlalchemy.orm import Session
 
-from app.search.document import ALL_PARTS, BOUNDARY, PARTS, SearchDocument
+from app.search.document import ALL_PARTS, BOUNDARY, PARTS, SearchDocument, year_token
 from app.search.query import And, Expr, Not, SearchField
 from app.search.query import Text as Words
 from app.search.words import tokens_of
@@ -114,9 +114,13 @@ def tsquery_text(expr: Expr) -> str:
     return "(" + joiner.join(tsquery_text(item) for item in expr.items) + ")"
 
 
+def _on_doc_query(tsquery: str) -> ColumnElement[bool]:
+    return record_search.c.doc.op("@@")(cast(tsquery, TSQUERY))
+
+
 def _condition(expr: Expr) -> ColumnElement[bool]:
     if _on_doc(expr):
-        return record_search.c.doc.op("@@")(cast(tsquery_text(expr), TSQUERY))
+        return _on_doc_query(tsquery_text(expr))
     if isinstance(expr, Words):  # a publisher word
         return record_search.c.publisher_v.op("@@")(cast(f"({_tsquery(expr)})", TSQUERY))
     if isinstance(expr, Not):
@@ -134,9 +138,9 @@ class PostgresFts:
         vectors = [
             {
                 "id": d.record_id,
-                "doc": tsvector_literal(
-                    [(d.part(name), _WEIGHTS.get(name, "D")) for name in PARTS]
-                ),
+                "doc": tsvector_literal([(d.part(name), _WEIGHTS.get(name, "D")) for name in PARTS])
+                # No position: no phrase reaches it.
+                + (f" {_lexeme(year_token(d.year))}" if d.year is not None else ""),
                 "publisher_v": tsvector_literal([(d.publisher, "D")]),
             }
             for d in documents
@@ -161,8 +165,16 @@ class PostgresFts:
     def is_empty(self, session: Session) -> bool:
         return session.scalar(select(record_search.c.id).limit(1)) is None
 
-    def matching(self, expr: Expr) -> Select[tuple[int]]:
-        return select(record_search.c.id.label("id")).where(_condition(expr))
+    def matching(self, expr: Expr, *, years: Sequence[int] = ()) -> Select[tuple[int]]:
+        if not years:
+            return select(record_search.c.id.label("id")).where(_condition(expr))
+        published = "(" + " | ".join(_lexeme(year_token(year)) for year in years) + ")"
+        if _on_doc(expr):
+            # One tsquery: the GIN index intersects the words and the years itself.
+            condition = _on_doc_query(f"{tsquery_text(expr)} & {published}")
+        else:
+            condition = and_(_condition(expr), _on_doc_query(published))
+        return select(record_search.c.id.label("id")).where(condition)
 
     def documents(
         self, session: Session, ids: Sequence[int], parts: Collection[str]

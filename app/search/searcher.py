@@ -24,7 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from app.db.models import MAX_KEY, StoredRecord
 from app.search.backend import SearchBackend
 from app.search.filters import conditions
-from app.search.query import Expr, SearchQuery, has_positive, in_titles
+from app.search.query import Expr, Filters, SearchQuery, has_positive, in_titles
 from app.search.ranking import Ranker
 from app.search.words import prune
 
@@ -33,6 +33,8 @@ FILTER_INDEX = "ix_record_filters"
 COUNT_BOUND = 2_000
 RANK_WINDOW = 500
 FACET_VALUES = 20
+# Beyond this many years, a range is left to the year column alone (one index term a year).
+INDEXED_YEAR_SPAN = 30
 # Records with no year or title sort after the others, whichever the direction.
 _NO_YEAR_ASC = 1_000_000
 _NO_YEAR_DESC = -1
@@ -125,6 +127,16 @@ def _cursor(sort: Sort, after: dict[str, Any]) -> _RankCursor | _SortCursor:
 class _Prepared:
     expr: Expr | None
     where: list[ColumnElement[bool]]
+    years: tuple[int, ...] = ()  # a year range the index narrows the matches to (see _years)
+
+
+def _years(filters: Filters) -> tuple[int, ...]:
+    """The years of a range the index can narrow the matches to: a range of at most
+    INDEXED_YEAR_SPAN years, where asking for each year is cheaper than checking each match."""
+    first, last = filters.year_from, filters.year_to
+    if first is None or last is None or not 0 <= last - first < INDEXED_YEAR_SPAN:
+        return ()
+    return tuple(range(first, last + 1))
 
 
 def _facet(counter: Counter[str]) -> tuple[FacetCount, ...]:
@@ -204,7 +216,11 @@ class Searcher:
                 raise EmptyQuery(
                     "the query only excludes; say what to look for as well (a word or phrase)"
                 )
-        return _Prepared(expr=expr, where=conditions(query.filters, org_code=self._org_code))
+        return _Prepared(
+            expr=expr,
+            where=conditions(query.filters, org_code=self._org_code),
+            years=_years(query.filters),
+        )
 
     def _select(
         self, prepared: _Prepared, *columns: Any
@@ -212,7 +228,7 @@ class Searcher:
         """Matching records with these columns, and the id column to order them by."""
         if prepared.expr is None:
             return select(StoredRecord.id, *columns).where(*prepared.where), StoredRecord.id
-        matched = self.backend.matching(prepared.expr).subquery("matched")
+        matched = self.backend.matching(prepared.expr, years=prepared.years).subquery("matched")
         statement = (
             select(matched.c.id, *columns)
             .join_from(matched, StoredRecord, StoredRecord.id == matched.c.id)
@@ -342,7 +358,11 @@ class Searcher:
         are) and the newest matches of any kind; both parts are bounded by rank_window."""
         assert prepared.expr is not None
         in_title = in_titles(prepared.expr)
-        titled = _Prepared(in_title, prepared.where) if in_title != prepared.expr else None
+        titled = (
+            _Prepared(in_title, prepared.where, prepared.years)
+            if in_title != prepared.expr
+            else None
+        )
         title_edge = None if after is None else after.title_edge
         edge = None if after is None else after.edge
         if after is None and counted is not None:

@@ -13,7 +13,7 @@ from sqlalchemy import Column, Integer, MetaData, Select, Table, Text, delete, s
 from sqlalchemy import literal_column as sql_literal
 from sqlalchemy.orm import Session
 
-from app.search.document import ALL_PARTS, PARTS, SearchDocument
+from app.search.document import ALL_PARTS, PARTS, SearchDocument, year_token
 from app.search.query import Expr, Not, Or
 from app.search.query import Text as Words
 from app.search.words import tokens_of
@@ -21,7 +21,7 @@ from app.search.words import tokens_of
 TABLE = "record_search"
 CREATE = (
     f"CREATE VIRTUAL TABLE {TABLE} USING fts5("
-    f"{', '.join(PARTS)}, exact UNINDEXED, tokenize = 'ascii', detail = full)"
+    f"{', '.join(PARTS)}, exact UNINDEXED, year, tokenize = 'ascii', detail = full)"
 )
 
 _metadata = MetaData()
@@ -30,6 +30,7 @@ record_search = Table(
     _metadata,
     Column("rowid", Integer, key="id", primary_key=True),
     *(Column(name, Text) for name in ALL_PARTS),
+    Column("year", Text),  # the year_token of the year of publication, or ""
 )
 
 
@@ -71,14 +72,25 @@ class SqliteFts5:
         )
         session.execute(
             record_search.insert(),
-            [{"id": d.record_id, **{name: d.part(name) for name in ALL_PARTS}} for d in documents],
+            [
+                {
+                    "id": d.record_id,
+                    **{name: d.part(name) for name in ALL_PARTS},
+                    "year": year_token(d.year) if d.year is not None else "",
+                }
+                for d in documents
+            ],
         )
 
     def is_empty(self, session: Session) -> bool:
         return session.scalar(select(record_search.c.id).limit(1)) is None
 
-    def matching(self, expr: Expr) -> Select[tuple[int]]:
-        match = sql_literal(TABLE).op("MATCH")(fts5_query(expr))
+    def matching(self, expr: Expr, *, years: Sequence[int] = ()) -> Select[tuple[int]]:
+        query = fts5_query(expr)
+        if years:
+            published = " OR ".join(f'"{year_token(year)}"' for year in years)
+            query = f"({query}) AND (year : ({published}))"
+        match = sql_literal(TABLE).op("MATCH")(query)
         return select(record_search.c.id.label("id")).where(match)
 
     def documents(

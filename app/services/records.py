@@ -186,7 +186,7 @@ def prepare_record(
         },
         # The content fingerprint finds a record sent again even when it has no number.
         identifiers=(*dict.fromkeys(identifier_pairs(numbered)), (CONTENT_KEY, form.fingerprint)),
-        document=search_document(0, record),
+        document=search_document(0, record, year=summary.year),
     )
 
 
@@ -832,7 +832,7 @@ class RecordService:
                     record = _record_from_json(row.marc_json)
                     row.material = marc.material(record)
                     row.title_key = title_sort_key(marc.filing_title(record))
-                    documents.append(search_document(row.id, record))
+                    documents.append(search_document(row.id, record, year=row.year))
                 self._searcher.backend.store(session, documents)
             done += len(rows)
             if on_progress is not None:

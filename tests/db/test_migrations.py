@@ -1,6 +1,7 @@
 """Migrations build the schema the models describe, on both engines, down and up again."""
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,10 @@ from sqlalchemy import inspect
 
 from app.db import migrations
 from app.db.engine import create_database
+from app.search.form import SearchForm
+from app.services.records import RecordService
 
-from support import ENGINES, fresh_database_url
+from support import ENGINES, SAMPLES, TEST_ORG, SteppingClock, fresh_database_url
 
 
 @pytest.mark.parametrize("kind", ENGINES)
@@ -47,3 +50,35 @@ def test_migration_files_are_named_by_date_and_say_why() -> None:
         name = Path(revision.path).name
         assert re.match(r"^\d{8}_[a-z0-9_]+\.py$", name), name
         assert len(revision.longdoc or "") > 80, f"{name} needs a docstring saying why"
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_the_year_migration_keeps_the_index_of_existing_records(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = fresh_database_url(kind, request, tmp_path)
+    config = migrations.alembic_config(url)
+    command.upgrade(config, "head")
+    database = create_database(url)
+    clock = SteppingClock(datetime(2026, 12, 3, tzinfo=UTC))
+    service = RecordService(database, org_code=TEST_ORG, clock=clock)
+    for path in sorted(SAMPLES.iterdir()):
+        if path.suffix != ".md":
+            with path.open("rb") as source:
+                service.import_file(source, None)
+    listed = service.search(SearchForm().query(), limit=500).items
+    dated = [(item.id, item.summary.year, item.summary.title or "") for item in listed]
+    dated = [(i, year, title) for i, year, title in dated if year is not None and title.isascii()]
+    assert len(dated) > 20
+
+    def found_by_title_and_year(record_id: int, year: int, title: str) -> bool:
+        words = [word for word in title.split() if word.isalnum()][:2]
+        form = SearchForm(title=" ".join(words), year_from=year, year_to=year)
+        return record_id in [item.id for item in service.search(form.query(), limit=50).items]
+
+    assert all(found_by_title_and_year(*each) for each in dated)
+    command.downgrade(config, "-1")  # the index as it was, without years, then with them again
+    command.upgrade(config, "head")
+    assert all(found_by_title_and_year(*each) for each in dated)
+    assert not service.index_needs_rebuild()
+    database.engine.dispose()  # type: ignore[union-attr]

@@ -28,7 +28,7 @@ def documents() -> list[SearchDocument]:
         if path.suffix in (".mrc", ".mrk", ".xml", ".json"):
             for item in marc.read(path.read_bytes()):
                 if isinstance(item, marc.ParsedRecord):
-                    found.append(search_document(len(found) + 1, item.record))
+                    found.append(search_document(len(found) + 1, item.record, year=None))
     return found
 
 

@@ -10,9 +10,10 @@ from sqlalchemy import text
 
 from app import marc
 from app.db.engine import Database
+from app.search.backend import backend_for
 from app.search.form import FormError, SearchForm
 from app.search.parser import parse_keywords
-from app.search.query import SearchQuery, Status
+from app.search.query import SearchField, SearchQuery, Status
 from app.search.searcher import EmptyQuery, InvalidCursor, Sort
 from app.services.records import RecordService
 from app.settings import Settings
@@ -202,6 +203,53 @@ def test_filters_narrow_a_search(service: RecordService, make: Make) -> None:
     assert find(service, ddc="959.7") == [old]
     assert sorted(find(service, ddc="9")) == [book, old]
     assert find(service, isbn="9786040000002") == [book]
+
+
+def test_a_range_of_years_with_words_finds_exactly_the_records_published_in_it(
+    service: RecordService, make: Make
+) -> None:
+    kieu = {year: make("Truyện Kiều", author="Nguyễn Du", year=year) for year in (1990, 1993, 1995)}
+    before, after, old = (
+        make("Truyện Kiều", author="Nguyễn Du", year=y) for y in (1989, 1996, 1950)
+    )
+    make("Truyện Kiều", author="Nguyễn Du", year=None)
+    tale = make("Truyện cổ", author="Tô Hoài", year=1993)
+    # A range of a few years, which the index narrows to, and a wide one, which it does not.
+    nguyen_du = sorted(kieu.values())
+    assert sorted(find(service, author="nguyen du", year_from=1990, year_to=1995)) == nguyen_du
+    assert sorted(find(service, q="truyen", year_from=1900, year_to=1990)) == sorted(
+        [kieu[1990], before, old]
+    )
+    assert find(service, q="kieu", year_from=1996) == [after]
+    assert sorted(find(service, q="kieu OR co", year_from=1993, year_to=1993)) == sorted(
+        [kieu[1993], tale]
+    )
+    assert find(service, q="truyen -kieu", year_from=1990, year_to=1995) == [tale]
+    assert find(service, q="1993") == []  # the year is in the index, but as no word
+    # A record whose year changes is found in its new range at once.
+    service.replace(
+        kieu[1993],
+        mrk("Truyện Kiều", author="Nguyễn Du", year=2001),
+        marc.Format.MRK,
+        expected_versions=None,
+    )
+    assert sorted(find(service, author="nguyen du", year_from=1990, year_to=1995)) == sorted(
+        [kieu[1990], kieu[1995]]
+    )
+    assert find(service, author="nguyen du", year_from=2000, year_to=2005) == [kieu[1993]]
+
+
+def test_the_index_itself_narrows_words_to_the_years_asked(
+    service: RecordService, make: Make, database: Database
+) -> None:
+    # The searcher checks the year column anyway; this is what spares it reading every match.
+    dated = {year: make("Ca dao", year=year) for year in (1995, 1996, 2001)}
+    make("Ca dao", year=None)
+    backend = backend_for(database.engine.dialect.name)
+    for expr in (parse_keywords("ca dao"), parse_keywords("dao", field=SearchField.TITLE)):
+        with database.reader() as session:
+            ids = session.scalars(backend.matching(expr, years=(1995, 2001))).all()
+        assert sorted(ids) == [dated[1995], dated[2001]]
 
 
 def test_facets_and_total_count_the_whole_result(service: RecordService, make: Make) -> None:
