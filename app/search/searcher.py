@@ -6,7 +6,9 @@ beyond. Relevance ranks a window exactly (ranking.py): the newest `rank_window` 
 the words in their title (among the newest `count_bound` matches), where the best hits are,
 and the newest `rank_window` matches of any kind; the other matches follow, newest first.
 Cursors carry the window's lower edges, so paging stays stable while records are added: no
-record is listed twice or skipped.
+record is listed twice or skipped. Words within a range of a few years ask the index for the
+years too (a common name would otherwise be thousands of matches whose year is read only to
+keep a few dozen); the year column still decides.
 """
 
 from __future__ import annotations
