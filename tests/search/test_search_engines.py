@@ -284,6 +284,26 @@ def test_beyond_the_count_bound_the_total_is_a_flagged_lower_bound(
     assert sorted(item.id for item in page.items) == ids
 
 
+def test_totals_count_the_filtered_matches_when_the_newest_matches_are_filtered_out(
+    database: Database, clock: SteppingClock
+) -> None:
+    service = RecordService(
+        database, org_code=TEST_ORG, clock=clock, search_count_bound=3, search_rank_window=2
+    )
+    french = [
+        service.create(mrk(f"Sách {n}", language="fre"), marc.Format.MRK).found.id for n in range(5)
+    ]
+    for n in range(4):  # newer than every French one
+        service.create(mrk(f"Sách mới {n}"), marc.Format.MRK)
+    page = service.search(SearchForm(q="sach", language="fre").query(), limit=10, totals=True)
+    assert (page.total, page.total_exact) == (3, False)
+    assert page.facets is not None
+    assert [(f.value, f.count) for f in page.facets.language] == [("fre", 3)]
+    assert sorted(item.id for item in page.items) == french
+    page = service.search(SearchForm(q="moi").query(), limit=10, totals=True)
+    assert (page.total, page.total_exact) == (3, False)
+
+
 def test_relevance_pages_cover_every_match_once_while_records_are_added(
     database: Database, clock: SteppingClock
 ) -> None:
