@@ -721,6 +721,45 @@ def warm_page_cache(db: Database, workdir: Path, report: Report) -> None:
     seconds = time.perf_counter() - started
     report.summary["page_cache"] = {"warmed_bytes": read, "seconds": round(seconds, 1)}
     print(f"page cache warmed: {read / 1e9:,.1f} GB read in {seconds:,.0f} s", flush=True)
+    if db.port is not None:
+        prewarm_shared_buffers(db, report)
+
+
+# What a search reads, most read first: a server that has answered for a while holds these in
+# its shared buffers when they fit (the rest stays in the page cache).
+SEARCH_RELATIONS = (
+    "ix_record_search_doc",
+    "record_search",
+    "ix_record_filters",
+    "pk_record_search_text",
+    "record_search_text",
+)
+
+
+def prewarm_shared_buffers(db: Database, report: Report) -> None:
+    """Load the search's tables and indexes into PostgreSQL's shared buffers (pg_prewarm), as
+    the page cache is warmed: a GIN match costs a visit to its heap row, ten times dearer from
+    the page cache than from shared buffers."""
+    with closing(db._pg(db.name)) as connection:
+        connection.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        buffers = connection.execute(
+            "SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers'"
+        ).fetchone()
+        warmed: dict[str, int] = {}
+        budget = int(buffers[0]) * 3 // 4 if buffers else 0  # blocks, leaving room to work
+        for name in SEARCH_RELATIONS:
+            row = connection.execute(
+                "SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int",
+                (name,),
+            ).fetchone()
+            blocks = int(row[0]) if row else 0
+            if blocks > budget:
+                break  # it would push out what is loaded already
+            loaded = connection.execute("SELECT pg_prewarm(%s::regclass)", (name,)).fetchone()
+            warmed[name] = int(loaded[0]) if loaded else 0
+            budget -= blocks
+    report.summary["shared_buffers_prewarmed"] = warmed
+    print(f"shared buffers prewarmed (blocks): {warmed}", flush=True)
 
 
 def measure_size(db: Database, report: Report) -> None:
