@@ -19,6 +19,7 @@ from lxml import etree
 
 from app.services.access import Role, command_line_caller
 from app.services.members import InstitutionKind, InstitutionNotFound, MemberService
+from app.services.records import RecordService
 
 from postgres_server import Server, find_pg_ctl
 
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus"
 SAMPLES = ROOT / "sample_records"
 SCHEMAS = ROOT.parent / "shared" / "schemas"
+SAMPLE_SUFFIXES = (".mrc", ".mrk", ".xml", ".json")  # the folder's README is no record
 REQUIRE_POSTGRES = os.environ.get("CATALOG_TEST_REQUIRE_POSTGRES") == "1"
 REQUIRE_PROTOCOL_TOOLS = os.environ.get("CATALOG_TEST_REQUIRE_PROTOCOL_TOOLS") == "1"
 REQUIRE_REDIS = os.environ.get("CATALOG_TEST_REQUIRE_REDIS") == "1"
@@ -127,3 +129,17 @@ def with_key(client: TestClient, role: Role = Role.CATALOGUER) -> TestClient:
     """The client, sending a new key of this role (of TEST_MEMBER) with every request."""
     client.headers["Authorization"] = f"Bearer {member_key(client.app, role)}"  # type: ignore[arg-type]
     return client
+
+
+def sample_files() -> list[Path]:
+    """The record files of sample_records/, in name order."""
+    return [path for path in sorted(SAMPLES.iterdir()) if path.suffix in SAMPLE_SUFFIXES]
+
+
+def load_samples(service: RecordService) -> int:
+    """Import every sample record file, its format detected; how many records were created."""
+    created = 0
+    for path in sample_files():
+        with path.open("rb") as source:
+            created += service.import_file(source, None).created
+    return created

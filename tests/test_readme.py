@@ -17,7 +17,7 @@ from app.services.access import Role
 from app.services.records import RecordService
 from app.settings import Settings
 
-from support import ROOT, SAMPLES, SteppingClock, fresh_database_url, member_key
+from support import ROOT, SteppingClock, fresh_database_url, load_samples, member_key
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -81,10 +81,7 @@ def test_readme_curl_examples_run_against_a_fresh_catalogue(
     clock = SteppingClock(datetime(2026, 11, 25, tzinfo=UTC))
     database = create_database(url)
     service = RecordService(database, org_code=settings.marc_org_code, clock=clock)
-    for path in sorted(SAMPLES.iterdir()):
-        if path.suffix != ".md" and not path.name.startswith("."):
-            with path.open("rb") as source:
-                service.import_file(source, None)
+    load_samples(service)
     commands = list(curl_commands())
     assert len(commands) >= 6
     with TestClient(create_app(settings, database=database, clock=clock)) as client:

@@ -21,7 +21,7 @@ PARTS = ("title", "author", "subject", "series", "publisher", "notes")
 ALL_PARTS = (*PARTS, "exact")  # the indexed parts, and the exact words ranking reads
 # Subject headings, names, publishers and places come back record after record: their tokens
 # are cut once. A pure function of the value, so the cache changes nothing but the time. Sized
-# for the import's preparing process: 16,384 values a cache held ~15 MB there for no faster
+# for the import's preparing process: at 16,384 values the caches held ~15 MB there for no faster
 # import than 4,096 (bench/imports.py, 100,000 records: 1,818 and 1,866 records/s).
 _CACHED_VALUES = 4_096
 

@@ -15,7 +15,7 @@ from app.db.engine import create_database
 from app.search.form import SearchForm
 from app.services.records import RecordService
 
-from support import ENGINES, SAMPLES, TEST_ORG, SteppingClock, fresh_database_url
+from support import ENGINES, TEST_ORG, SteppingClock, fresh_database_url, load_samples
 
 
 @pytest.mark.parametrize("kind", ENGINES)
@@ -62,10 +62,7 @@ def test_the_year_migration_keeps_the_index_of_existing_records(
     database = create_database(url)
     clock = SteppingClock(datetime(2026, 12, 3, tzinfo=UTC))
     service = RecordService(database, org_code=TEST_ORG, clock=clock)
-    for path in sorted(SAMPLES.iterdir()):
-        if path.suffix != ".md":
-            with path.open("rb") as source:
-                service.import_file(source, None)
+    load_samples(service)
     listed = service.search(SearchForm().query(), limit=500).items
     dated = [(item.id, item.summary.year, item.summary.title or "") for item in listed]
     dated = [(i, year, title) for i, year, title in dated if year is not None and title.isascii()]

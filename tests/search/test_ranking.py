@@ -8,7 +8,7 @@ from app.search.parser import parse_keywords
 from app.search.query import SearchField
 from app.search.ranking import Ranker
 
-from support import SAMPLES
+from support import sample_files
 
 QUERIES = [
     "thư viện",  # diacritics typed: the exact words count
@@ -24,11 +24,10 @@ QUERIES = [
 
 def documents() -> list[SearchDocument]:
     found = []
-    for path in sorted(SAMPLES.iterdir()):
-        if path.suffix in (".mrc", ".mrk", ".xml", ".json"):
-            for item in marc.read(path.read_bytes()):
-                if isinstance(item, marc.ParsedRecord):
-                    found.append(search_document(len(found) + 1, item.record, year=None))
+    for path in sample_files():
+        for item in marc.read(path.read_bytes()):
+            if isinstance(item, marc.ParsedRecord):
+                found.append(search_document(len(found) + 1, item.record, year=None))
     return found
 
 
