@@ -728,7 +728,7 @@ def warm_page_cache(db: Database, workdir: Path, report: Report) -> None:
 # What a search reads, most read first: a server that has answered for a while holds these in
 # its shared buffers when they fit (the rest stays in the page cache).
 SEARCH_RELATIONS = (
-    "ix_record_search_doc",
+    "ix_record_search_terms",
     "record_search",
     "ix_record_filters",
     "pk_record_search_text",

@@ -1,15 +1,29 @@
-"""The deployment index: PostgreSQL full-text search, tsvector + GIN, in table record_search.
+"""The deployment index: PostgreSQL full-text search, a GIN index of terms, in table record_search.
 
-Lexemes and their positions are computed here (app.search.text) and written as tsvector
-literals, not run through to_tsvector: PostgreSQL's parser depends on the database's locale,
-and the index must fold exactly as the query side and the SQLite index do. `doc` weighs the
-parts (A title, B author, C subject, D series, publisher and notes), which both ranks and
-restricts (`'word':A` is a title word); publisher has a column of its own for fielded search.
+GIN holds no word positions, so with a tsvector of positioned, weighted words a phrase or a word
+restricted to a field could be decided only by reading each candidate's tsvector back from the
+table: at a million records, a phrase of two common words was tens of thousands of such reads.
+So each record's terms state those facts themselves, and the index alone decides a search:
+
+- every word, as it is (found in any part);
+- every word of a title, author, subject or publisher again, behind that field's mark;
+- every pair of adjacent words within a field, behind PAIR_MARK (and the field's mark): a
+  phrase of two words is one term, a longer one the terms of its pairs;
+- the year of publication (document.year_token).
+
+Marks are private-use characters, which no word typed holds, and each kind of term begins with
+its own, so a right truncation (`word*`) of one kind never reaches another. Terms are computed
+here (app.search.text), not by to_tsvector: PostgreSQL's parser depends on the database's
+locale, and the index must fold exactly as the query side and the SQLite index do.
+
+Only a phrase of three words or more needs more than the index (its pairs may lie apart): its
+candidates are checked against the words in record_search_text, which ranking reads too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from itertools import pairwise
 
 from sqlalchemy import (
     BigInteger,
@@ -18,15 +32,19 @@ from sqlalchemy import (
     ForeignKey,
     MetaData,
     Select,
+    String,
     Table,
     Text,
     and_,
+    bindparam,
     cast,
+    func,
+    literal,
     not_,
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR, insert
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR, insert
 from sqlalchemy.orm import Session
 
 from app.search.document import ALL_PARTS, BOUNDARY, PARTS, SearchDocument, year_token
@@ -35,10 +53,14 @@ from app.search.query import Text as Words
 from app.search.words import tokens_of
 
 TABLE = "record_search"
-# PostgreSQL keeps positions up to 16383 (larger ones become 16383).
-_MAX_POSITION = 16383
-_WEIGHTS = {"title": "A", "author": "B", "subject": "C", "series": "D", "publisher": "D"}
-_RESTRICTIONS = {SearchField.TITLE: "A", SearchField.AUTHOR: "B", SearchField.SUBJECT: "C"}
+# The fields a word can be restricted to (query.SearchField), by the part of that name.
+FIELD_MARKS = {
+    SearchField.TITLE.value: "\ue002",
+    SearchField.AUTHOR.value: "\ue003",
+    SearchField.SUBJECT.value: "\ue004",
+    SearchField.PUBLISHER.value: "\ue005",
+}
+PAIR_MARK = "\ue006"
 
 _metadata = MetaData()
 
@@ -53,14 +75,8 @@ def _record_key() -> Column[int]:
     )
 
 
-record_search = Table(
-    TABLE,
-    _metadata,
-    _record_key(),
-    Column("doc", TSVECTOR, nullable=False),
-    Column("publisher_v", TSVECTOR, nullable=False),
-)
-# The words ranking reads, apart: a matching scan then reads narrow rows.
+record_search = Table(TABLE, _metadata, _record_key(), Column("terms", TSVECTOR, nullable=False))
+# The words, by part: what ranking reads and long phrases are checked against.
 record_search_text = Table(
     f"{TABLE}_text",
     _metadata,
@@ -69,87 +85,114 @@ record_search_text = Table(
 )
 
 
-def _lexeme(token: str) -> str:
-    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+def index_terms(document: SearchDocument) -> set[str]:
+    """The terms of a record's document (see the module docstring)."""
+    terms: set[str] = set()
+    for name in PARTS:
+        mark = FIELD_MARKS.get(name, "")
+        tokens = document.part(name).split()
+        for token, following in zip(tokens, [*tokens[1:], BOUNDARY], strict=False):
+            if token == BOUNDARY:
+                continue
+            terms.add(token)
+            if following != BOUNDARY:
+                terms.add(f"{PAIR_MARK}{token} {following}")
+            if mark:
+                terms.add(mark + token)
+                if following != BOUNDARY:
+                    terms.add(f"{PAIR_MARK}{mark}{token} {following}")
+    if document.year is not None:
+        terms.add(year_token(document.year))
+    return terms
 
 
-def tsvector_literal(parts: Sequence[tuple[str, str]]) -> str:
-    """A tsvector literal of (tokens, weight) parts, positions counted across the parts.
-
-    A field boundary takes a position of its own, so no phrase matches across two fields."""
-    positions: dict[str, list[str]] = {}
-    position = 0
-    for tokens, weight in parts:
-        for token in tokens.split():
-            position += 1
-            if token != BOUNDARY:
-                positions.setdefault(token, []).append(f"{min(position, _MAX_POSITION)}{weight}")
-        position += 1
-    return " ".join(f"{_lexeme(token)}:{','.join(at)}" for token, at in positions.items())
+def _lexeme(key: str) -> str:
+    return "'" + key.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _tsquery(text: Words, weight: str = "") -> str:
+def _text_query(text: Words) -> str:
+    """The terms a word or phrase needs, as a tsquery: exactly its records for one word or two."""
     tokens = tokens_of(text)
-    items = [_lexeme(token) + (f":{weight}" if weight else "") for token in tokens]
+    mark = FIELD_MARKS.get(text.field.value, "") if text.field is not None else ""
+    if len(tokens) == 1:
+        terms = [_lexeme(mark + tokens[0])]
+    else:
+        terms = [_lexeme(f"{PAIR_MARK}{mark}{a} {b}") for a, b in pairwise(tokens)]
     if text.prefix:
-        items[-1] = f"{_lexeme(tokens[-1])}:*{weight}"
-    return " <-> ".join(items)
+        terms[-1] += ":*"
+    return terms[0] if len(terms) == 1 else "(" + " & ".join(terms) + ")"
 
 
-def _on_doc(expr: Expr) -> bool:
+def _is_exact(expr: Expr) -> bool:
+    """Whether the index alone decides the expression: no phrase of three words or more."""
     if isinstance(expr, Words):
-        return expr.field is not SearchField.PUBLISHER
+        return len(tokens_of(expr)) <= 2
     if isinstance(expr, Not):
-        return _on_doc(expr.item)
-    return all(_on_doc(item) for item in expr.items)
+        return _is_exact(expr.item)
+    return all(_is_exact(item) for item in expr.items)
 
 
 def tsquery_text(expr: Expr) -> str:
-    """Compile an expression with no publisher restriction into a tsquery literal on `doc`."""
+    """Compile a pruned, positive expression into a tsquery on the terms: exactly the records it
+    finds when _is_exact, else a few more (an exclusion the index cannot decide is left out)."""
     if isinstance(expr, Words):
-        return f"({_tsquery(expr, _RESTRICTIONS.get(expr.field, '') if expr.field else '')})"
+        return _text_query(expr)
     if isinstance(expr, Not):
         return f"!{tsquery_text(expr.item)}"
+    items = [item for item in expr.items if not isinstance(item, Not) or _is_exact(item)]
     joiner = " & " if isinstance(expr, And) else " | "
-    return "(" + joiner.join(tsquery_text(item) for item in expr.items) + ")"
+    return "(" + joiner.join(tsquery_text(item) for item in items) + ")"
 
 
-def _on_doc_query(tsquery: str) -> ColumnElement[bool]:
-    return record_search.c.doc.op("@@")(cast(tsquery, TSQUERY))
+def _like_pattern(tokens: Sequence[str], *, prefix: bool) -> str:
+    # Tokens are letters and digits (text.py), so none holds a LIKE wildcard.
+    return "% " + " ".join(tokens) + ("%" if prefix else " %")
 
 
-def _condition(expr: Expr) -> ColumnElement[bool]:
-    if _on_doc(expr):
-        return _on_doc_query(tsquery_text(expr))
-    if isinstance(expr, Words):  # a publisher word
-        return record_search.c.publisher_v.op("@@")(cast(f"({_tsquery(expr)})", TSQUERY))
+def _in_words(expr: Expr) -> ColumnElement[bool]:
+    """The expression checked against the words of record_search_text, part by part (a space
+    at each end of a part's words, so that every token has one on each side)."""
+    if isinstance(expr, Words):
+        pattern = _like_pattern(tokens_of(expr), prefix=expr.prefix)
+        names = [expr.field.value] if expr.field is not None else list(PARTS)
+        return or_(
+            *(
+                (literal(" ") + record_search_text.c[name] + literal(" ")).like(pattern)
+                for name in names
+            )
+        )
     if isinstance(expr, Not):
-        return not_(_condition(expr.item))
-    conditions = [_condition(item) for item in expr.items]
+        return not_(_in_words(expr.item))
+    conditions = [_in_words(item) for item in expr.items]
     return and_(*conditions) if isinstance(expr, And) else or_(*conditions)
 
 
+def _terms_match(tsquery: str) -> ColumnElement[bool]:
+    return record_search.c.terms.op("@@")(cast(tsquery, TSQUERY))
+
+
+_stored_terms = func.array_to_tsvector(bindparam("terms", type_=ARRAY(String)))
+
+
 class PostgresFts:
-    """SearchBackend over tsvector + GIN (see the module docstring)."""
+    """SearchBackend over a GIN index of terms (see the module docstring)."""
 
     def store(self, session: Session, documents: Sequence[SearchDocument]) -> None:
         if not documents:
             return
-        vectors = [
-            {
-                "id": d.record_id,
-                "doc": tsvector_literal([(d.part(name), _WEIGHTS.get(name, "D")) for name in PARTS])
-                # No position: no phrase reaches it.
-                + (f" {_lexeme(year_token(d.year))}" if d.year is not None else ""),
-                "publisher_v": tsvector_literal([(d.publisher, "D")]),
-            }
-            for d in documents
-        ]
-        texts = [
-            {"id": d.record_id, **{name: d.part(name) for name in ALL_PARTS}} for d in documents
-        ]
-        for table, rows in ((record_search, vectors), (record_search_text, texts)):
-            statement = insert(table)
+        terms_statement = insert(record_search).values(id=bindparam("id"), terms=_stored_terms)
+        words_statement = insert(record_search_text)
+        for statement, rows in (
+            (
+                terms_statement,
+                [{"id": d.record_id, "terms": sorted(index_terms(d))} for d in documents],
+            ),
+            (
+                words_statement,
+                [{"id": d.record_id, **{n: d.part(n) for n in ALL_PARTS}} for d in documents],
+            ),
+        ):
+            table = statement.table
             session.execute(
                 statement.on_conflict_do_update(
                     index_elements=[table.c.id],
@@ -166,15 +209,17 @@ class PostgresFts:
         return session.scalar(select(record_search.c.id).limit(1)) is None
 
     def matching(self, expr: Expr, *, years: Sequence[int] = ()) -> Select[tuple[int]]:
-        if not years:
-            return select(record_search.c.id.label("id")).where(_condition(expr))
-        published = "(" + " | ".join(_lexeme(year_token(year)) for year in years) + ")"
-        if _on_doc(expr):
+        query = tsquery_text(expr)
+        if years:
             # One tsquery: the GIN index intersects the words and the years itself.
-            condition = _on_doc_query(f"{tsquery_text(expr)} & {published}")
-        else:
-            condition = and_(_condition(expr), _on_doc_query(published))
-        return select(record_search.c.id.label("id")).where(condition)
+            published = " | ".join(_lexeme(year_token(year)) for year in years)
+            query = f"{query} & ({published})"
+        statement = select(record_search.c.id.label("id")).where(_terms_match(query))
+        if _is_exact(expr):
+            return statement
+        return statement.join(
+            record_search_text, record_search_text.c.id == record_search.c.id
+        ).where(_in_words(expr))
 
     def documents(
         self, session: Session, ids: Sequence[int], parts: Collection[str]

@@ -11,7 +11,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import inspect
 
 from app.db import migrations
-from app.db.engine import create_database
+from app.db.engine import Database, create_database
 from app.search.form import SearchForm
 from app.services.records import RecordService
 
@@ -52,30 +52,61 @@ def test_migration_files_are_named_by_date_and_say_why() -> None:
         assert len(revision.longdoc or "") > 80, f"{name} needs a docstring saying why"
 
 
-@pytest.mark.parametrize("kind", ENGINES)
-def test_the_year_migration_keeps_the_index_of_existing_records(
-    kind: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
-    url = fresh_database_url(kind, request, tmp_path)
-    config = migrations.alembic_config(url)
-    command.upgrade(config, "head")
-    database = create_database(url)
-    clock = SteppingClock(datetime(2026, 12, 3, tzinfo=UTC))
-    service = RecordService(database, org_code=TEST_ORG, clock=clock)
-    load_samples(service)
+def _dated_titles_found(service: RecordService) -> list[bool]:
+    """For each sample record with a year and an ASCII title: whether a search for two of its
+    title words in its year finds it."""
     listed = service.search(SearchForm().query(), limit=500).items
     dated = [(item.id, item.summary.year, item.summary.title or "") for item in listed]
     dated = [(i, year, title) for i, year, title in dated if year is not None and title.isascii()]
     assert len(dated) > 20
 
-    def found_by_title_and_year(record_id: int, year: int, title: str) -> bool:
+    def found(record_id: int, year: int, title: str) -> bool:
         words = [word for word in title.split() if word.isalnum()][:2]
         form = SearchForm(title=" ".join(words), year_from=year, year_to=year)
         return record_id in [item.id for item in service.search(form.query(), limit=50).items]
 
-    assert all(found_by_title_and_year(*each) for each in dated)
-    command.downgrade(config, "-1")  # the index as it was, without years, then with them again
+    return [found(*each) for each in dated]
+
+
+def _loaded(url: str) -> tuple[RecordService, Database]:
+    database = create_database(url)
+    clock = SteppingClock(datetime(2026, 12, 3, tzinfo=UTC))
+    service = RecordService(database, org_code=TEST_ORG, clock=clock)
+    load_samples(service)
+    return service, database
+
+
+# SQLite only: the next migration empties PostgreSQL's index (see the test after this one).
+def test_the_year_migration_keeps_the_index_of_existing_records(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = fresh_database_url("sqlite", request, tmp_path)
+    config = migrations.alembic_config(url)
     command.upgrade(config, "head")
-    assert all(found_by_title_and_year(*each) for each in dated)
+    service, database = _loaded(url)
+    assert all(_dated_titles_found(service))
+    # The index as it was, without years, then with them again.
+    command.downgrade(config, "20261203_search_years-1")
+    command.upgrade(config, "head")
+    assert all(_dated_titles_found(service))
     assert not service.index_needs_rebuild()
+    database.engine.dispose()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_after_the_terms_migration_postgresql_rebuilds_its_index(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = fresh_database_url(kind, request, tmp_path)
+    config = migrations.alembic_config(url)
+    command.upgrade(config, "head")
+    service, database = _loaded(url)
+    command.downgrade(config, "20261203_search_terms-1")
+    command.upgrade(config, "head")
+    # PostgreSQL's table of terms starts empty, and `catalog db upgrade` sees it must reindex.
+    assert service.index_needs_rebuild() is (kind == "postgresql")
+    if service.index_needs_rebuild():
+        assert not any(_dated_titles_found(service))
+        service.reindex()
+    assert all(_dated_titles_found(service))
     database.engine.dispose()  # type: ignore[union-attr]

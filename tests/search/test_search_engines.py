@@ -142,6 +142,23 @@ def test_a_phrase_needs_its_words_together(service: RecordService, make: Make) -
     assert find(service, q='"dan gian van hoc"') == []
 
 
+def test_a_long_phrase_needs_all_its_words_in_one_run(service: RecordService, make: Make) -> None:
+    # Every pair of "lịch sử văn học" is in `scattered`, but never the whole run: an index of
+    # word pairs (PostgreSQL's) must not take it for the phrase.
+    whole = make("Lịch sử văn học Việt Nam")
+    scattered = make("Lịch sử văn hóa", note="Sử văn học hiện đại")
+    across = make("Tư liệu lịch sử", note="Văn học dân gian")  # a phrase stops at a field's end
+    assert find(service, q='"lich su van hoc"') == [whole]
+    assert sorted(find(service, q='"lich su van h"*')) == sorted([whole, scattered])
+    assert sorted(find(service, q='"su van hoc"')) == sorted([whole, scattered])
+    assert find(service, title='"su van hoc"') == [whole]
+    assert sorted(find(service, q='lich su -"su van hoc hien"')) == sorted([whole, across])
+    assert find(service, q='"lich su van" "van hoc viet"') == [whole]
+    assert sorted(find(service, q='"su van hoc" OR "lieu lich su"')) == sorted(
+        [whole, scattered, across]
+    )
+
+
 def test_and_or_not_and_truncation(service: RecordService, make: Make) -> None:
     history = make("Lịch sử Việt Nam")
     geography = make("Địa lý Việt Nam")
