@@ -477,14 +477,15 @@ class Searcher:
         statement, _ = self._select(self._prepare(query))
         return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
 
-    def ids_after(
-        self, session: Session, query: SearchQuery, *, after_id: int, limit: int
-    ) -> list[int]:
-        """Matching ids above `after_id` in ascending order: how an export walks a result."""
+    def rows_after(
+        self, session: Session, query: SearchQuery, *columns: Any, after_id: int, limit: int
+    ) -> list[Any]:
+        """Matching records above `after_id` in ascending id order, as rows of their id and
+        these columns of StoredRecord: how an export walks a result, one query a batch."""
         prepared = self._prepare(query)
-        statement, id_column = self._select(prepared)
+        statement, id_column = self._select(prepared, *columns)
         statement = statement.where(id_column > after_id).order_by(id_column).limit(limit)
-        return [row[0] for row in _rows(session, statement)]
+        return list(_rows(session, statement))
 
     def validate(self, query: SearchQuery) -> None:
         """Raise EmptyQuery now rather than in the middle of a streamed answer."""

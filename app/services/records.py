@@ -796,16 +796,20 @@ class RecordService:
         after = 0
         while True:
             with self._db.reader() as session:
-                ids = self._searcher.ids_after(session, query, after_id=after, limit=batch_size)
-                stored = RecordRepository(session).stored_forms(ids, iso=iso)
-            for record_id in ids:
-                if record_id in stored:
-                    if on_record is not None:
-                        on_record()
-                    yield record_id, stored[record_id]
-            if len(ids) < batch_size:
+                rows = self._searcher.rows_after(
+                    session,
+                    query,
+                    StoredRecord.marc if iso else StoredRecord.marc_json,
+                    after_id=after,
+                    limit=batch_size,
+                )
+            for record_id, stored in rows:
+                if on_record is not None:
+                    on_record()
+                yield record_id, stored
+            if len(rows) < batch_size:
                 return
-            after = ids[-1]
+            after = rows[-1][0]
 
     @staticmethod
     def _export_stored(rows: Iterator[tuple[int, bytes | str | None]]) -> Iterator[bytes]:
