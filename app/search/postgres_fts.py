@@ -89,18 +89,21 @@ def index_terms(document: SearchDocument) -> set[str]:
     """The terms of a record's document (see the module docstring)."""
     terms: set[str] = set()
     for name in PARTS:
-        mark = FIELD_MARKS.get(name, "")
-        tokens = document.part(name).split()
-        for token, following in zip(tokens, [*tokens[1:], BOUNDARY], strict=False):
-            if token == BOUNDARY:
-                continue
-            terms.add(token)
-            if following != BOUNDARY:
-                terms.add(f"{PAIR_MARK}{token} {following}")
-            if mark:
-                terms.add(mark + token)
-                if following != BOUNDARY:
-                    terms.add(f"{PAIR_MARK}{mark}{token} {following}")
+        text = document.part(name)
+        if not text:
+            continue
+        mark = FIELD_MARKS.get(name)
+        # A field boundary is a token of its own: pairs across it are made, then dropped.
+        tokens = text.split()
+        pairs = [f"{a} {b}" for a, b in pairwise(tokens)]
+        if BOUNDARY in text:
+            tokens = [token for token in tokens if token != BOUNDARY]
+            pairs = [pair for pair in pairs if BOUNDARY not in pair]
+        terms.update(tokens)
+        terms.update([PAIR_MARK + pair for pair in pairs])
+        if mark is not None:
+            terms.update([mark + token for token in tokens])
+            terms.update([PAIR_MARK + mark + pair for pair in pairs])
     if document.year is not None:
         terms.add(year_token(document.year))
     return terms
@@ -185,7 +188,7 @@ class PostgresFts:
         for statement, rows in (
             (
                 terms_statement,
-                [{"id": d.record_id, "terms": sorted(index_terms(d))} for d in documents],
+                [{"id": d.record_id, "terms": list(index_terms(d))} for d in documents],
             ),
             (
                 words_statement,
