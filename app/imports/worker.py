@@ -17,6 +17,10 @@ def worker_name(number: int = 0) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{number}"
 
 
+# While the database is unreachable, a worker waits twice as long after each failure, up to this.
+MAX_RETRY_SECONDS = 60.0
+
+
 class ImportWorker:
     """Takes queued (or abandoned) jobs one after another until stopped."""
 
@@ -28,14 +32,29 @@ class ImportWorker:
         self._thread: threading.Thread | None = None
 
     def run(self) -> None:
-        """Work in this thread until stop() is called."""
+        """Work in this thread until stop() is called.
+
+        An error (the database gone, say) does not end the worker: the job stays claimable and
+        the worker tries again, less and less often, logging the first error in full and the
+        others in a line each, so a database down for an hour leaves a readable log."""
+        failures = 0
         while not self._stopping.is_set():
             try:
                 worked = self._service.work_once(self._name, stopping=self._stopping.is_set)
-            except Exception:
-                # A database hiccup must not end the worker; the job stays claimable.
-                logger.exception("import worker error", extra={"worker": self._name})
-                worked = False
+            except Exception as error:
+                failures += 1
+                extra = {"worker": self._name, "failures": failures}
+                if failures == 1:
+                    logger.exception("import worker error", extra=extra)
+                else:
+                    logger.warning("import worker error again: %s", error, extra=extra)
+                self._stopping.wait(
+                    min(self._poll_seconds * 2 ** (failures - 1), MAX_RETRY_SECONDS)
+                )
+                continue
+            if failures:
+                logger.info("import worker working again", extra={"worker": self._name})
+                failures = 0
             if not worked:
                 self._stopping.wait(self._poll_seconds)
 
