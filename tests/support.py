@@ -8,6 +8,7 @@ import functools
 import itertools
 import os
 import shutil
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -143,3 +144,14 @@ def load_samples(service: RecordService) -> int:
         with path.open("rb") as source:
             created += service.import_file(source, None).created
     return created
+
+
+def clear_of_a_minute_boundary(seconds: float = 10.0) -> None:
+    """Wait, when the next whole minute is less than `seconds` away, until it has passed.
+
+    Rate limits count in one-minute windows (a sliding window counter, which rounds the previous
+    window's share down): a test that fills an allowance and expects the next request refused
+    must not have the window turn over in between."""
+    left = 60.0 - time.time() % 60.0
+    if left < seconds:
+        time.sleep(left + 0.05)

@@ -12,7 +12,7 @@ from app.main import create_app
 from app.services.access import Role
 from app.settings import Settings
 
-from support import SAMPLES, SteppingClock, member_key
+from support import SAMPLES, SteppingClock, clear_of_a_minute_boundary, member_key
 
 VIETNAMESE = SAMPLES / "vn-cornell-phong-su-bao-chi.mrc"
 ELIOT = SAMPLES / "traject-george-eliot.mrc"
@@ -156,6 +156,7 @@ def test_a_key_past_its_rate_limit_gets_429_with_retry_after(
     )
     app = create_app(limited, database=database, clock=clock)
     client = TestClient(app, raise_server_exceptions=False)
+    clear_of_a_minute_boundary()
     key = {"Authorization": f"Bearer {member_key(app, Role.READER)}"}
     assert [client.get("/api/v1/me", headers=key).status_code for _ in range(3)] == [200] * 3
     refused = client.get("/api/v1/me", headers=key)

@@ -14,7 +14,7 @@ from app.main import create_app
 from app.services.access import Role
 from app.settings import Settings
 
-from support import SteppingClock, member_key, redis_server
+from support import SteppingClock, clear_of_a_minute_boundary, member_key, redis_server
 
 
 def _free_port() -> int:
@@ -75,6 +75,7 @@ def test_two_api_processes_share_one_allowance_through_redis(
     # Two apps, each with its own limiter, as two API processes of a deployment would be.
     first = TestClient(create_app(shared, database=database, clock=clock))
     second = TestClient(create_app(shared, database=database, clock=clock))
+    clear_of_a_minute_boundary()
     key = {"Authorization": f"Bearer {member_key(first.app, Role.READER)}"}  # type: ignore[arg-type]
     statuses = [
         client.get("/api/v1/me", headers=key).status_code
@@ -95,6 +96,7 @@ def test_with_memory_storage_each_process_counts_on_its_own(
     alone = settings.model_copy(update={"rate_limit": "2/minute", "anonymous_rate_limit": ""})
     first = TestClient(create_app(alone, database=database, clock=clock))
     second = TestClient(create_app(alone, database=database, clock=clock))
+    clear_of_a_minute_boundary()
     key = {"Authorization": f"Bearer {member_key(first.app, Role.READER)}"}  # type: ignore[arg-type]
     statuses = [c.get("/api/v1/me", headers=key).status_code for c in (first, first, second)]
     assert statuses == [200, 200, 200]
