@@ -21,6 +21,13 @@ def worker_name(number: int = 0) -> str:
 MAX_RETRY_SECONDS = 60.0
 
 
+def retry_delay(poll_seconds: float, failures: int) -> float:
+    """Seconds to wait after this many failures in a row: the poll interval, doubled after each
+    failure, up to MAX_RETRY_SECONDS (the exponent capped too, so a day-long outage cannot
+    overflow it)."""
+    return min(poll_seconds * 2.0 ** min(failures - 1, 32), MAX_RETRY_SECONDS)
+
+
 class ImportWorker:
     """Takes queued (or abandoned) jobs one after another until stopped."""
 
@@ -48,9 +55,7 @@ class ImportWorker:
                     logger.exception("import worker error", extra=extra)
                 else:
                     logger.warning("import worker error again: %s", error, extra=extra)
-                self._stopping.wait(
-                    min(self._poll_seconds * 2 ** (failures - 1), MAX_RETRY_SECONDS)
-                )
+                self._stopping.wait(retry_delay(self._poll_seconds, failures))
                 continue
             if failures:
                 logger.info("import worker working again", extra={"worker": self._name})

@@ -52,8 +52,11 @@ def upgrade() -> None:
     # value fetched from the TOAST table costs that read several times over. lz4 decompresses
     # several times faster than pglz, where the server was built with it.
     op.execute("ALTER TABLE record_search ALTER COLUMN terms SET STORAGE MAIN")
+    # SET COMPRESSION exists from PostgreSQL 14 (13 is supported: pglz there); lz4 needs a
+    # server built with it.
     op.execute(
-        "DO $$ BEGIN ALTER TABLE record_search ALTER COLUMN terms SET COMPRESSION lz4; "
+        "DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
+        "EXECUTE 'ALTER TABLE record_search ALTER COLUMN terms SET COMPRESSION lz4'; END IF; "
         "EXCEPTION WHEN feature_not_supported THEN NULL; END $$"
     )
     op.create_index("ix_record_search_terms", "record_search", ["terms"], postgresql_using="gin")
