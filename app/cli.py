@@ -200,6 +200,8 @@ def _imports(settings: Settings) -> Iterator[ImportService]:
             batch_size=settings.import_batch_size,
             stale_after=timedelta(seconds=settings.import_stale_seconds),
             processes=settings.import_processes,
+            # `catalog import` and `catalog worker` do nothing else: no request waits on them.
+            writer_prepares=True,
         )
 
 

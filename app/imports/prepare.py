@@ -124,11 +124,20 @@ class Preparer(Generic[Tag]):
     """Prepares batches in `processes` other processes (none: in this one), keeping up to
     `ahead` batches in flight; hands them back in the order given, each with its tag.
 
+    With `share`, the calling process prepares a batch itself whenever the oldest one in flight
+    is not ready, instead of waiting for it: the writer needs less than half the processor time
+    preparing does, so on two cores a writer that only waited would leave one of them idle half
+    the time. The batches still come back in the order given.
+
     A context manager: leaving it stops the processes, with whatever they had in hand."""
 
-    def __init__(self, context: Context, *, processes: int, ahead: int) -> None:
+    def __init__(
+        self, context: Context, *, processes: int, ahead: int, share: bool = False
+    ) -> None:
         self._context = context
         self._ahead = max(ahead, 1)
+        self._share = share
+        self._processes = processes
         self._pool: ProcessPoolExecutor | None = None
         if processes > 0:
             # spawn, not fork: the API process runs threads, and a forked child would inherit
@@ -151,19 +160,89 @@ class Preparer(Generic[Tag]):
         self, batches: Iterator[tuple[Tag, list[tuple[int, Piece]]]]
     ) -> Iterator[tuple[Tag, list[Prepared]]]:
         """(tag, prepared batch) for each (tag, batch), in order."""
-        if self._pool is None:
+        pool = self._pool
+        if pool is None:
             for tag, batch in batches:
                 yield tag, prepare_batch(batch, self._context)
             return
-        pending: deque[tuple[Tag, Future[list[Prepared]]]] = deque()
-        for tag, batch in batches:
-            pending.append((tag, self._pool.submit(prepare_batch, batch, self._context)))
-            if len(pending) > self._ahead:
-                done_tag, future = pending.popleft()
-                yield done_tag, future.result()
-        while pending:
-            done_tag, future = pending.popleft()
-            yield done_tag, future.result()
+        share = _Share(self._processes) if self._share else None
+        # In file order: a batch in another process, or one this process has prepared.
+        pending: deque[tuple[Tag, Future[list[Prepared]] | list[Prepared]]] = deque()
+        in_pool = 0
+        source = iter(batches)
+        exhausted = False
+        while True:
+            while not exhausted and in_pool < self._ahead:
+                item = next(source, None)
+                if item is None:
+                    exhausted = True
+                    break
+                pending.append((item[0], pool.submit(prepare_batch, item[1], self._context)))
+                in_pool += 1
+            if not pending:
+                return
+            tag, head = pending[0]
+            if isinstance(head, Future):
+                if (
+                    share is not None
+                    and not exhausted
+                    and not head.done()
+                    and len(pending) <= 2 * self._ahead
+                    and share.wanted()
+                ):
+                    item = next(source, None)
+                    if item is None:
+                        exhausted = True
+                    else:
+                        pending.append((item[0], share.prepare(item[1], self._context)))
+                    continue
+                in_pool -= 1
+                head = head.result()
+            pending.popleft()
+            if share is not None:
+                share.handing_out()
+            yield tag, head
+            if share is not None:
+                share.handed_back()
+
+
+class _Share:
+    """How much of the preparing the writer takes on: as much as leaves it as busy as each other
+    process. Preparing a batch takes P seconds and writing one W; with k other processes, the
+    writer's share f of the batches balances W + f·P against (1 - f)·P / k, so f is
+    (P - k·W) / ((k + 1)·P), none when the writer is the slower already. P and W are measured
+    as the import goes, so the share follows the machine and the records."""
+
+    def __init__(self, processes: int) -> None:
+        self._processes = processes
+        self._here = 0
+        self._preparing = 0.0
+        self._handed = 0
+        self._writing = 0.0
+        self._since = 0.0
+
+    def wanted(self) -> bool:
+        """Whether the writer should prepare the next batch itself."""
+        if self._here == 0 or self._handed == 0:
+            return True  # a first measure of each
+        prepare = self._preparing / self._here
+        write = self._writing / self._handed
+        share = (prepare - self._processes * write) / ((self._processes + 1) * prepare)
+        return self._here < share * (self._handed + 1)
+
+    def prepare(self, batch: list[tuple[int, Piece]], context: Context) -> list[Prepared]:
+        started = time.perf_counter()
+        prepared = prepare_batch(batch, context)
+        self._preparing += time.perf_counter() - started
+        self._here += 1
+        return prepared
+
+    def handing_out(self) -> None:
+        self._since = time.perf_counter()
+
+    def handed_back(self) -> None:
+        self._writing += time.perf_counter() - self._since
+        self._handed += 1
 
 
 def _start_worker(parent: int) -> None:

@@ -171,10 +171,13 @@ class ImportService:
         batch_size: int = 500,
         stale_after: timedelta = timedelta(seconds=60),
         processes: int | None = None,
+        writer_prepares: bool = False,
     ) -> None:
         """`processes`: how many other processes prepare records for each running job (see
         app.imports.prepare); None: one fewer than this machine has cores, at most two, and
-        none for a file too small to repay starting them."""
+        none for a file too small to repay starting them. `writer_prepares`: the writer
+        prepares records too while it would wait for them (see Preparer), for a process that
+        does nothing else; the API process leaves its processor time to requests."""
         self._db = database
         self._records = records
         self._org_code = org_code
@@ -182,6 +185,7 @@ class ImportService:
         self._batch_size = batch_size
         self._stale_after = stale_after
         self._processes = processes
+        self._writer_prepares = writer_prepares
 
     # -- submitting and reading ---------------------------------------------------------------
 
@@ -452,7 +456,10 @@ class ImportService:
         context = Context(org_code=self._org_code, match=options.match)
         try:
             with Preparer[tuple[list[Piece], int]](
-                context, processes=self._processes_for(size), ahead=2
+                context,
+                processes=self._processes_for(size),
+                ahead=2,
+                share=self._writer_prepares,
             ) as preparer:
                 batches = self._todo(self._read(upload, fmt), start, upload)
                 for (pieces, bytes_done), prepared in preparer.prepared(batches):

@@ -14,7 +14,7 @@ from app.db import migrations
 from app.db.engine import Database, create_database
 from app.db.models import RecordIdentifier, StoredRecord
 from app.imports.options import ImportOptions
-from app.imports.prepare import Context, prepare_batch
+from app.imports.prepare import Context, Preparer, prepare_batch
 from app.imports.service import ImportService, JobStatus, Outcome
 from app.services.records import RecordService
 
@@ -36,11 +36,23 @@ def mixed_upload() -> bytes:
 
 
 def load(
-    database: Database, clock: SteppingClock, data: bytes, *, processes: int, **options: str | bool
+    database: Database,
+    clock: SteppingClock,
+    data: bytes,
+    *,
+    processes: int,
+    writer_prepares: bool = False,
+    **options: str | bool,
 ) -> tuple[JobStatus, list[Outcome]]:
     records = RecordService(database, org_code=TEST_ORG, clock=clock)
     imports = ImportService(
-        database, records, org_code=TEST_ORG, clock=clock, batch_size=100, processes=processes
+        database,
+        records,
+        org_code=TEST_ORG,
+        clock=clock,
+        batch_size=100,
+        processes=processes,
+        writer_prepares=writer_prepares,
     )
     job = imports.submit(
         io.BytesIO(data),
@@ -62,15 +74,23 @@ def test_the_same_outcomes_and_records_with_and_without_other_processes(
 ) -> None:
     data = mixed_upload() * 2  # the second copy matches the first, batch after batch
     results = []
-    for processes in (0, 2):
-        folder = tmp_path / str(processes)
+    # Alone; in two other processes; in one other process and the writer's, as `catalog import`.
+    for processes, writer_prepares in ((0, False), (2, False), (1, True)):
+        folder = tmp_path / f"{processes}-{writer_prepares}"
         folder.mkdir()
         url = fresh_database_url(kind, request, folder)
         migrations.upgrade(url)
         database = create_database(url)
         try:
             clock = SteppingClock(datetime(2026, 11, 25, 8, 0, tzinfo=UTC))
-            job, outcomes = load(database, clock, data, processes=processes, action="overlay")
+            job, outcomes = load(
+                database,
+                clock,
+                data,
+                processes=processes,
+                writer_prepares=writer_prepares,
+                action="overlay",
+            )
             with database.reader() as session:
                 stored = session.execute(
                     select(StoredRecord.id, StoredRecord.version, StoredRecord.marc_json).order_by(
@@ -80,12 +100,14 @@ def test_the_same_outcomes_and_records_with_and_without_other_processes(
         finally:
             database.engine.dispose()  # type: ignore[union-attr]
         results.append((job, reported(outcomes), [tuple(row) for row in stored]))
-    (alone, by_one, stored_alone), (parallel, by_two, stored_parallel) = results
-    assert alone.read == parallel.read > 2000
+    (alone, by_one, stored_alone), *others = results
+    assert alone.read > 2000
     assert alone.rejected > 160
     assert alone.unchanged > 900
-    assert by_two == by_one
-    assert stored_parallel == stored_alone
+    for parallel, by_more, stored_parallel in others:
+        assert parallel.read == alone.read
+        assert by_more == by_one
+        assert stored_parallel == stored_alone
 
 
 def test_records_stored_from_other_processes_are_stored_as_create_stores_them(
@@ -150,3 +172,15 @@ def test_records_of_other_formats_are_prepared_alike(fmt: marc.Format) -> None:
         assert one.record.form.json("7", "20261125080000.0") == other.record.form.json(
             "7", "20261125080000.0"
         )
+
+
+def test_a_writer_that_prepares_too_hands_batches_back_in_order() -> None:
+    source = (SAMPLES / "vietnamese-made-here.mrk").read_bytes()
+    pieces = list(enumerate(marc.read_pieces(source, marc.Format.MRK)))
+    context = Context(org_code=TEST_ORG, match=ImportOptions().match)
+    batches = [(n, [piece]) for n, piece in enumerate(pieces * 3)]
+    with Preparer[int](context, processes=1, ahead=1, share=True) as preparer:
+        shared = list(preparer.prepared(iter(batches)))
+    assert [tag for tag, _ in shared] == list(range(len(batches)))
+    alone = [prepare_batch(batch, context) for _, batch in batches]
+    assert [prepared for _, prepared in shared] == alone
