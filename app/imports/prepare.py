@@ -168,17 +168,20 @@ class Preparer(Generic[Tag]):
         share = _Share(self._processes) if self._share else None
         # In file order: a batch in another process, or one this process has prepared.
         pending: deque[tuple[Tag, Future[list[Prepared]] | list[Prepared]]] = deque()
-        in_pool = 0
         source = iter(batches)
         exhausted = False
+        # Batches ready but not handed out yet are held, so their number is bounded too.
+        held = 2 * self._ahead + 1
         while True:
-            while not exhausted and in_pool < self._ahead:
+            # The other processes are kept busy: as many batches in hand there as `ahead` says.
+            busy = sum(isinstance(item, Future) and not item.done() for _, item in pending)
+            while not exhausted and busy < self._ahead and len(pending) < held:
                 item = next(source, None)
                 if item is None:
                     exhausted = True
                     break
                 pending.append((item[0], pool.submit(prepare_batch, item[1], self._context)))
-                in_pool += 1
+                busy += 1
             if not pending:
                 return
             tag, head = pending[0]
@@ -187,7 +190,7 @@ class Preparer(Generic[Tag]):
                     share is not None
                     and not exhausted
                     and not head.done()
-                    and len(pending) <= 2 * self._ahead
+                    and len(pending) < held
                     and share.wanted()
                 ):
                     item = next(source, None)
@@ -196,7 +199,6 @@ class Preparer(Generic[Tag]):
                     else:
                         pending.append((item[0], share.prepare(item[1], self._context)))
                     continue
-                in_pool -= 1
                 head = head.result()
             pending.popleft()
             if share is not None:

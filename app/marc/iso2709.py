@@ -7,6 +7,7 @@ a library can still use, and its warnings are process-global state in a threaded
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -29,6 +30,13 @@ from app.marc.records import (
     leader_of,
     new_record,
     subfield,
+)
+from app.marc.slim import (
+    CONTROL_TAG,
+    DATA_TAG,
+    FORBIDDEN_IN_ISO2709_DATA,
+    INDICATORS,
+    SUBFIELD_CODES,
 )
 from app.marc.streams import PrefixedStream, Window
 
@@ -199,13 +207,69 @@ def decode_record(
             )
         )
     decoder = _text_decoder(leader, data, warnings)
-    fields = []
-    for tag, body in located:
-        field = _utf8_field(tag, body) if decoder.encoding == "utf-8" else None
-        fields.append(field or _decode_field(tag, body, decoder, warnings))
+    # The common case, UTF-8 text already clean and fields already well formed, is told once
+    # for the record: normalize() then need not look at each field again.
+    normal = _normal_fields(located) if decoder.encoding == "utf-8" and _clean(data) else None
+    if normal is not None:
+        fields = normal
+    else:
+        fields = []
+        for tag, body in located:
+            field = _utf8_field(tag, body) if decoder.encoding == "utf-8" else None
+            fields.append(field or _decode_field(tag, body, decoder, warnings))
     # The text is Unicode now, whatever leader/09 said: its disagreements were reported above.
     leader = leader[:9] + "a" + leader[10:]
-    return Decoded(new_record(leader, fields), offset, tuple(warnings))
+    lengths = None
+    if normal is not None:
+        base = LEADER_LENGTH + 12 * len(located) + 1
+        lengths = (base + sum(len(body) + 1 for _, body in located) + 1, base)
+    return Decoded(new_record(leader, fields), offset, tuple(warnings), lengths)
+
+
+def _clean(data: bytes) -> bool:
+    """Whether a record's data is UTF-8 text in NFC with no character MARCXML forbids."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if FORBIDDEN_IN_ISO2709_DATA.search(text):
+        return False
+    # The delimiters compose with nothing, so the whole is NFC exactly when every piece is.
+    return text.isascii() or unicodedata.is_normalized("NFC", text)
+
+
+def _normal_fields(located: list[tuple[str, bytes]]) -> list[Field] | None:
+    """The fields, if every one is as normalize() leaves it (the data being clean); else None."""
+    fields = []
+    for tag, body in located:
+        field = _normal_field(tag, body)
+        if field is None:
+            return None
+        fields.append(field)
+    return fields
+
+
+def _normal_field(tag: str, body: bytes) -> Field | None:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:  # a directory that cuts inside a character
+        return None
+    if is_control_tag(tag):
+        return (
+            control_field(tag, text) if CONTROL_TAG.match(tag) and _DELIMITER not in text else None
+        )
+    if not DATA_TAG.match(tag):
+        return None
+    pieces = text.split(_DELIMITER)
+    head = pieces[0]
+    if len(pieces) < 2 or len(head) != 2 or head[0] not in INDICATORS or head[1] not in INDICATORS:
+        return None
+    subfields = []
+    for piece in pieces[1:]:
+        if not piece or piece[0] not in SUBFIELD_CODES:
+            return None
+        subfields.append(subfield(piece[0], piece[1:]))
+    return checked_data_field(tag, head[0], head[1], subfields)
 
 
 def _base_address(raw: bytes, leader: str, warnings: list[MarcProblem]) -> int | None:
@@ -496,14 +560,16 @@ def iso2709_lengths(record: Record) -> tuple[int, int]:
     return base + total + 1, base
 
 
-def set_iso2709_lengths(record: Record) -> Record:
+def set_iso2709_lengths(record: Record, lengths: tuple[int, int] | None = None) -> Record:
     """Set leader/00-04 and 12-16 to the record's ISO 2709 lengths ("00000" past the limit),
-    so its leader tells the truth whatever was added or removed; returns the same record."""
-    total, base = iso2709_lengths(record)
+    so its leader tells the truth whatever was added or removed; returns the same record.
+
+    `lengths` are iso2709_lengths(record), when the caller knows them already."""
+    total, base = lengths if lengths is not None else iso2709_lengths(record)
     leader = leader_of(record)
-    lengths = f"{total:05d}" if total <= MAX_RECORD_LENGTH else "00000"
+    length = f"{total:05d}" if total <= MAX_RECORD_LENGTH else "00000"
     address = f"{base:05d}" if base <= MAX_RECORD_LENGTH else "00000"
-    record.leader = Leader(lengths + leader[5:12] + address + leader[17:])
+    record.leader = Leader(length + leader[5:12] + address + leader[17:])
     return record
 
 

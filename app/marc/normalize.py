@@ -67,21 +67,28 @@ def normalize(record: Record) -> tuple[Record, tuple[MarcProblem, ...]]:
     return _normalize(leader_of(record), [copy_field(field) for field in record.fields])
 
 
-def normalize_shared(record: Record) -> tuple[Record, tuple[MarcProblem, ...]]:
+def normalize_shared(
+    record: Record, *, normal_lengths: tuple[int, int] | None = None
+) -> tuple[Record, tuple[MarcProblem, ...]]:
     """Like normalize(), but unchanged fields are shared with the input, not copied.
 
-    For callers that own the input (readers) or only serialise the result (writers).
+    For callers that own the input (readers) or only serialise the result (writers). A reader
+    that has checked every field needs no repair passes the record's ISO 2709 lengths as
+    `normal_lengths` (see Decoded), and the fields are not looked at again.
     """
-    return _normalize(leader_of(record), record.fields)
+    return _normalize(leader_of(record), record.fields, normal_lengths)
 
 
-def _normalize(leader: str, fields: list[Field]) -> tuple[Record, tuple[MarcProblem, ...]]:
+def _normalize(
+    leader: str, fields: list[Field], normal_lengths: tuple[int, int] | None = None
+) -> tuple[Record, tuple[MarcProblem, ...]]:
     warnings: list[MarcProblem] = []
     controls: list[Field] = []
     datas: list[Field] = []
     out_of_order = False
+    checked = normal_lengths is not None
     for field in fields:
-        repaired = field if _is_normal(field) else _normalize_field(field, warnings)
+        repaired = field if checked or _is_normal(field) else _normalize_field(field, warnings)
         if repaired is None:
             continue
         if repaired.control_field:
@@ -97,7 +104,8 @@ def _normalize(leader: str, fields: list[Field]) -> tuple[Record, tuple[MarcProb
             )
         )
     leader = _normalize_leader(leader, warnings)
-    return set_iso2709_lengths(new_record(leader, controls + datas)), tuple(warnings)
+    record = set_iso2709_lengths(new_record(leader, controls + datas), normal_lengths)
+    return record, tuple(warnings)
 
 
 def _is_clean(text: object) -> bool:

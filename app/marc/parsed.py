@@ -26,11 +26,15 @@ class ParsedRecord:
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
-    """A record as a format reader decoded it, before normalisation and numbering."""
+    """A record as a format reader decoded it, before normalisation and numbering.
+
+    `normal_lengths` is (record length, base address) of its ISO 2709 form when the reader has
+    checked that no field needs any repair of normalize()'s, None when it has not."""
 
     record: Record
     offset: int | None
     warnings: tuple[MarcProblem, ...] = ()
+    normal_lengths: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)

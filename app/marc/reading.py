@@ -79,7 +79,7 @@ def parse(raw: RawRecord) -> ParsedRecord | MarcProblem:
 
 
 def _parsed(item: Decoded, position: int) -> ParsedRecord:
-    record, repairs = normalize_shared(item.record)
+    record, repairs = normalize_shared(item.record, normal_lengths=item.normal_lengths)
     warnings = tuple(w.at(position) for w in (*item.warnings, *repairs))
     return ParsedRecord(record, position, item.offset, warnings)
 

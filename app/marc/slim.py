@@ -7,6 +7,8 @@ import re
 # Characters XML 1.0 cannot carry (C0 controls but tab, LF and CR, which also covers the
 # ISO 2709 delimiters 0x1D-0x1F; U+FFFE, U+FFFF; lone surrogates).
 FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# The same in the data of an ISO 2709 record, where 0x1E and 0x1F end fields and start subfields.
+FORBIDDEN_IN_ISO2709_DATA = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1d\ufffe\uffff\ud800-\udfff]")
 # tagDataType; a digits-only tag below 010 is a control field for pymarc, so not here.
 DATA_TAG = re.compile(
     r"(?:0[1-9A-Z][0-9A-Z]|0[1-9a-z][0-9a-z]|[1-9A-Z][0-9A-Z]{2}|[1-9a-z][0-9a-z]{2})\Z"

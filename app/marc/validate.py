@@ -27,13 +27,14 @@ AUTHORITY_TYPES = frozenset("z")
 _NON_REPEATABLE_CONTROL = ("001", "003", "005", "008")
 
 
-def validate(record: Record) -> tuple[MarcProblem, ...]:
+def validate(record: Record, *, normalized: bool = False) -> tuple[MarcProblem, ...]:
     """Check a record; return its errors and warnings, each with its tag ("LDR" for the leader).
 
     Positions are None: the caller knows where the record came from. Records as read()
     returns them are already normalised, so structural errors only come from records built
-    or edited in code. Authority, holdings and other non-bibliographic
-    records (leader/06 z, u, v, x, y, q, w) need no 245.
+    or edited in code; for a record known `normalized`, the structure of its fields is not
+    checked again (the same problems are found, faster). Authority, holdings and other
+    non-bibliographic records (leader/06 z, u, v, x, y, q, w) need no 245.
     """
     problems: list[MarcProblem] = []
     leader = leader_of(record)
@@ -41,8 +42,9 @@ def validate(record: Record) -> tuple[MarcProblem, ...]:
         problems.append(
             error("invalid-leader", f"leader {leader!r} is not a valid MARC 21 leader", tag="LDR")
         )
+    check = _check_replacements if normalized else _check_field
     for field in record.fields:
-        _check_field(field, problems)
+        check(field, problems)
     record_type = leader[6:7]
     if record_type not in MARC21_RECORD_TYPES:
         message = f"leader/06 {record_type!r} is not a MARC 21 type of record (UNIMARC?)"
@@ -96,6 +98,18 @@ def _check_field(field: Field, problems: list[MarcProblem]) -> None:
             message = f"{tag}: subfield code {sub.code!r} is not valid"
             problems.append(error("invalid-subfield-code", message, tag=tag))
         _check_text(sub.value, f"{tag} ${sub.code}", tag, problems)
+
+
+def _check_replacements(field: Field, problems: list[MarcProblem]) -> None:
+    """What _check_field finds in a field normalize() has made: U+FFFD in its text, if any."""
+    tag = field.tag
+    if field.control_field:
+        if "\ufffd" in (field.data or ""):
+            _check_text(field.data or "", tag, tag, problems)
+        return
+    if any("\ufffd" in value for _, value in field.subfields):
+        for sub in field.subfields:
+            _check_text(sub.value, f"{tag} ${sub.code}", tag, problems)
 
 
 def _all_clean(subfields: list[Subfield]) -> bool:

@@ -237,7 +237,7 @@ def accept(parsed: marc.ParsedRecord) -> tuple[marc.Record, tuple[marc.MarcProbl
     """The record and its warnings if it may be stored; raises InvalidRecord if not.
 
     Needs no database: a bulk import checks records in other processes."""
-    problems = parsed.warnings + marc.validate(parsed.record)
+    problems = parsed.warnings + marc.validate(parsed.record, normalized=True)
     if any(p.severity == "error" for p in problems):
         raise marc.InvalidRecord(tuple(p.at(parsed.position) for p in problems))
     return parsed.record, problems
@@ -315,7 +315,7 @@ class RecordService:
             parsed = marc.read_one(payload, fmt)
         except marc.UnreadableRecord as error:
             return ValidationReport(problems=(error.problem,), summary=None)
-        problems = parsed.warnings + marc.validate(parsed.record)
+        problems = parsed.warnings + marc.validate(parsed.record, normalized=True)
         return ValidationReport(
             problems=tuple(p.at(parsed.position) for p in problems),
             summary=marc.summarize(parsed.record),

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app import marc
+
+if TYPE_CHECKING:
+    from conftest import Corpus
 
 FIXED = "151030s2015    vm a     b    000 0 vie d"
 
@@ -100,3 +105,19 @@ def test_repeated_245_and_control_fields_are_warnings() -> None:
         ("warning", "repeated-245", "245"),
         ("warning", "repeated-field", "001"),
     ]
+
+
+def test_records_as_read_find_the_same_problems_checked_as_normalised(corpus: Corpus) -> None:
+    # Records read are normalised, so validate() need not check their structure again: it must
+    # find exactly what the full check finds, on every readable record of the corpus.
+    checked = with_replacements = 0
+    for corpus_file in corpus.files:
+        for item in corpus.read(corpus_file.name):
+            if not isinstance(item, marc.ParsedRecord):
+                continue
+            full = marc.validate(item.record)
+            assert marc.validate(item.record, normalized=True) == full, corpus_file.name
+            checked += 1
+            with_replacements += any(p.code == "replacement-character" for p in full)
+    assert checked > 5000
+    assert with_replacements > 0
