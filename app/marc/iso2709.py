@@ -209,18 +209,22 @@ def decode_record(
     decoder = _text_decoder(leader, data, warnings)
     # The common case, UTF-8 text already clean and fields already well formed, is told once
     # for the record: normalize() then need not look at each field again.
-    normal = _normal_fields(located) if decoder.encoding == "utf-8" and _clean(data) else None
-    if normal is not None:
-        fields = normal
-    else:
-        fields = []
-        for tag, body in located:
-            field = _utf8_field(tag, body) if decoder.encoding == "utf-8" else None
-            fields.append(field or _decode_field(tag, body, decoder, warnings))
+    utf8 = decoder.encoding == "utf-8"
+    normal = utf8 and _clean(data)
+    fields = []
+    for tag, body in located:
+        made = _utf8_field(tag, body) if utf8 else None
+        if made is None:
+            normal = False
+            fields.append(_decode_field(tag, body, decoder, warnings))
+        else:
+            field, well_formed = made
+            normal = normal and well_formed
+            fields.append(field)
     # The text is Unicode now, whatever leader/09 said: its disagreements were reported above.
     leader = leader[:9] + "a" + leader[10:]
     lengths = None
-    if normal is not None:
+    if normal:
         base = LEADER_LENGTH + 12 * len(located) + 1
         lengths = (base + sum(len(body) + 1 for _, body in located) + 1, base)
     return Decoded(new_record(leader, fields), offset, tuple(warnings), lengths)
@@ -236,40 +240,6 @@ def _clean(data: bytes) -> bool:
         return False
     # The delimiters compose with nothing, so the whole is NFC exactly when every piece is.
     return text.isascii() or unicodedata.is_normalized("NFC", text)
-
-
-def _normal_fields(located: list[tuple[str, bytes]]) -> list[Field] | None:
-    """The fields, if every one is as normalize() leaves it (the data being clean); else None."""
-    fields = []
-    for tag, body in located:
-        field = _normal_field(tag, body)
-        if field is None:
-            return None
-        fields.append(field)
-    return fields
-
-
-def _normal_field(tag: str, body: bytes) -> Field | None:
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:  # a directory that cuts inside a character
-        return None
-    if is_control_tag(tag):
-        return (
-            control_field(tag, text) if CONTROL_TAG.match(tag) and _DELIMITER not in text else None
-        )
-    if not DATA_TAG.match(tag):
-        return None
-    pieces = text.split(_DELIMITER)
-    head = pieces[0]
-    if len(pieces) < 2 or len(head) != 2 or head[0] not in INDICATORS or head[1] not in INDICATORS:
-        return None
-    subfields = []
-    for piece in pieces[1:]:
-        if not piece or piece[0] not in SUBFIELD_CODES:
-            return None
-        subfields.append(subfield(piece[0], piece[1:]))
-    return checked_data_field(tag, head[0], head[1], subfields)
 
 
 def _base_address(raw: bytes, leader: str, warnings: list[MarcProblem]) -> int | None:
@@ -403,26 +373,35 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _utf8_field(tag: str, body: bytes) -> Field | None:
+def _utf8_field(tag: str, body: bytes) -> tuple[Field, bool] | None:
     """Decode a well-formed UTF-8 field with one decode and one split; None when it needs
     _decode_field's care (bad UTF-8, odd indicators, empty or non-ASCII subfield codes), which
-    gives the same field for everything accepted here, and reports the rest."""
+    gives the same field for everything accepted here, and reports the rest.
+
+    With the field, whether its tag, indicators and subfield codes are all as normalize()
+    leaves them (its text is the caller's to check)."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return None
     if is_control_tag(tag):
-        return control_field(tag, text) if _DELIMITER not in text else None
+        if _DELIMITER in text:
+            return None
+        return control_field(tag, text), CONTROL_TAG.match(tag) is not None
     pieces = text.split(_DELIMITER)
     head = pieces[0]
     if len(head) != 2 or len(pieces) < 2 or not head.isascii():
         return None
+    well_formed = (
+        DATA_TAG.match(tag) is not None and head[0] in INDICATORS and head[1] in INDICATORS
+    )
     subfields = []
     for piece in pieces[1:]:
         if not piece or piece[0] >= "\x80":
             return None
+        well_formed = well_formed and piece[0] in SUBFIELD_CODES
         subfields.append(subfield(piece[0], piece[1:]))
-    return checked_data_field(tag, head[0], head[1], subfields)
+    return checked_data_field(tag, head[0], head[1], subfields), well_formed
 
 
 def _decode_field(
