@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from app.db import migrations
 from app.db.engine import Database, create_database
@@ -109,4 +109,41 @@ def test_after_the_terms_migration_postgresql_rebuilds_its_index(
         assert not any(_dated_titles_found(service))
         service.reindex()
     assert all(_dated_titles_found(service))
+    database.engine.dispose()  # type: ignore[union-attr]
+
+
+@pytest.mark.postgres
+def test_postgresql_compresses_records_and_their_words_with_lz4(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = fresh_database_url("postgresql", request, tmp_path)
+    config = migrations.alembic_config(url)
+    command.upgrade(config, "head")
+    database = create_database(url)
+
+    def methods() -> dict[str, str]:
+        with database.reader() as session:
+            rows = session.execute(
+                text(
+                    "SELECT attrelid::regclass::text || '.' || attname, attcompression "
+                    "FROM pg_attribute WHERE attrelid::regclass::text IN "
+                    "('record', 'record_version', 'record_search_text') "
+                    "AND attname IN ('marc_json', 'marc', 'title', 'notes', 'exact')"
+                )
+            ).all()
+        return {str(name): str(method) for name, method in rows}
+
+    compressed = methods()
+    compressed.pop("record.title")  # short: never compressed, so left as it was
+    assert set(compressed) == {
+        "record.marc_json",
+        "record.marc",
+        "record_version.marc_json",
+        "record_search_text.title",
+        "record_search_text.notes",
+        "record_search_text.exact",
+    }
+    assert set(compressed.values()) == {"l"}  # lz4
+    command.downgrade(config, "-1")
+    assert set(methods().values()) == {""}  # the server's default for all again
     database.engine.dispose()  # type: ignore[union-attr]
