@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.db.engine import insert_rows
 from app.db.models import Base, ImportJob, ImportOutcome, ImportUpload
 
 
@@ -72,9 +73,8 @@ class ImportRepository:
         self._session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
 
     def add_outcomes(self, rows: list[dict[str, Any]]) -> None:
-        """Insert outcomes (dicts of column values, the same keys in each) in one executemany."""
-        if rows:
-            self._session.execute(insert(_table(ImportOutcome)), rows)
+        """Insert outcomes (dicts of column values, the same keys in each) at once."""
+        insert_rows(self._session, _table(ImportOutcome), rows)
 
     def outcomes(self, job_id: int, *, after: int, limit: int) -> Sequence[ImportOutcome]:
         """Outcomes in file order, from the position after `after` (-1: from the start)."""

@@ -11,13 +11,13 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     select,
     text,
     tuple_,
 )
 from sqlalchemy.orm import Session
 
+from app.db.engine import insert_rows
 from app.db.models import Base, RecordIdentifier, RecordVersion, StoredRecord
 
 # (id, updated_at, deleted_at, material): what a harvester's list shows of a record.
@@ -95,13 +95,13 @@ class RecordRepository:
 
         Rows are dicts of column values, the same keys in each. The tables' own inserts, not
         the models': an executemany each, without the ORM's bookkeeping for every row."""
-        self._session.execute(insert(_table(StoredRecord)), rows)
-        if identifiers:
-            self._session.execute(
-                insert(_table(RecordIdentifier)),
-                [{"record_id": i, "scheme": s, "value": v} for i, s, v in identifiers],
-            )
-        self._session.execute(insert(_table(RecordVersion)), versions)
+        insert_rows(self._session, _table(StoredRecord), rows)
+        insert_rows(
+            self._session,
+            _table(RecordIdentifier),
+            [{"record_id": i, "scheme": s, "value": v} for i, s, v in identifiers],
+        )
+        insert_rows(self._session, _table(RecordVersion), versions)
 
     def add(self, row: StoredRecord) -> StoredRecord:
         self._session.add(row)

@@ -19,8 +19,11 @@ class SearchBackend(Protocol):
     do. Expressions given to `matching` are pruned (every Text has at least one token) and
     positive (see query.has_positive)."""
 
-    def store(self, session: Session, documents: Sequence[SearchDocument]) -> None:
-        """Index these documents, replacing what was indexed for their records."""
+    def store(
+        self, session: Session, documents: Sequence[SearchDocument], *, new: bool = False
+    ) -> None:
+        """Index these documents, replacing what was indexed for their records; `new`: the
+        records were never indexed (just created), so there is nothing to replace."""
         ...
 
     def is_empty(self, session: Session) -> bool:

@@ -46,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR, insert
 from sqlalchemy.orm import Session
 
+from app.db.engine import insert_rows
 from app.search.document import ALL_PARTS, BOUNDARY, PARTS, SearchDocument, year_token
 from app.search.query import And, Expr, Not, SearchField
 from app.search.query import Text as Words
@@ -110,6 +111,14 @@ def index_terms(document: SearchDocument) -> set[str]:
 
 def _lexeme(key: str) -> str:
     return "'" + key.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _tsvector_text(terms: Collection[str]) -> str:
+    """Terms as a tsvector's text form: each quoted, so that a pair's space stays inside it."""
+    together = "".join(terms)
+    if "'" in together or "\\" in together:  # never from text.py's tokens; safe all the same
+        return " ".join(map(_lexeme, terms))
+    return "'" + "' '".join(terms) + "'" if terms else ""
 
 
 def _text_query(text: Words) -> str:
@@ -186,8 +195,22 @@ _stored_terms = func.array_to_tsvector(
 class PostgresFts:
     """SearchBackend over a GIN index of terms (see the module docstring)."""
 
-    def store(self, session: Session, documents: Sequence[SearchDocument]) -> None:
+    def store(
+        self, session: Session, documents: Sequence[SearchDocument], *, new: bool = False
+    ) -> None:
         if not documents:
+            return
+        if new:
+            # Rows of new records, copied in (see insert_rows); the terms as tsvector text.
+            terms = [
+                {"id": d.record_id, "terms": _tsvector_text(index_terms(d))} for d in documents
+            ]
+            insert_rows(session, record_search, terms)
+            insert_rows(
+                session,
+                record_search_text,
+                [{"id": d.record_id, **{n: d.part(n) for n in ALL_PARTS}} for d in documents],
+            )
             return
         terms_statement = insert(record_search).values(id=bindparam("id"), terms=_stored_terms)
         words_statement = insert(record_search_text)

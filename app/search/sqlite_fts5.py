@@ -64,12 +64,14 @@ def fts5_query(expr: Expr) -> str:
 class SqliteFts5:
     """SearchBackend over FTS5 (see the module docstring)."""
 
-    def store(self, session: Session, documents: Sequence[SearchDocument]) -> None:
+    def store(
+        self, session: Session, documents: Sequence[SearchDocument], *, new: bool = False
+    ) -> None:
         if not documents:
             return
-        session.execute(
-            delete(record_search).where(record_search.c.id.in_([d.record_id for d in documents]))
-        )
+        if not new:
+            ids = [d.record_id for d in documents]
+            session.execute(delete(record_search).where(record_search.c.id.in_(ids)))
         session.execute(
             record_search.insert(),
             [

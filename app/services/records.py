@@ -337,7 +337,7 @@ class RecordService:
             setattr(row, name, value)
         row.updated_at = now
         RecordRepository(session).set_identifiers(row, written.identifiers, new=new)
-        self._searcher.backend.store(session, [written.document])
+        self._searcher.backend.store(session, [written.document], new=new)
         return written.record
 
     def _written(self, record_id: int, record: marc.Record, now: datetime) -> _Written:
@@ -952,7 +952,7 @@ class RecordService:
             )
             documents.append(dataclasses.replace(prepared.document, record_id=record_id))
         repository.insert_new(rows, identifiers=identifiers, versions=versions)
-        self._searcher.backend.store(session, documents)
+        self._searcher.backend.store(session, documents, new=True)
         return ids
 
     def lookup(self, keys: set[tuple[str, str]]) -> Lookup:
