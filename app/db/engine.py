@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from sqlalchemy import Connection, Engine, Table, create_engine, event, insert
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL, make_url
@@ -124,6 +123,8 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         f"COPY {quote(table.name)} ({', '.join(quote(column.name) for column in columns)}) "
         "FROM STDIN"
     )
+    import psycopg  # here: a process on SQLite need not hold the driver
+
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     converted = [(i, process) for i, process in enumerate(processors) if process is not None]

@@ -24,7 +24,7 @@ from typing import Generic, TypeVar
 from app import marc
 from app.db.identifiers import CONTENT_KEY, identifier_pairs
 from app.imports.options import MatchPoint
-from app.services.records import PreparedRecord, accept, prepare_record
+from app.services.prepared import PreparedRecord, accept, prepare_record
 
 logger = logging.getLogger(__name__)
 

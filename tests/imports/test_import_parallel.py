@@ -2,6 +2,8 @@
 everything runs in the writer's process."""
 
 import io
+import subprocess
+import sys
 from dataclasses import astuple
 from datetime import UTC, datetime
 from pathlib import Path
@@ -184,3 +186,24 @@ def test_a_writer_that_prepares_too_hands_batches_back_in_order() -> None:
     assert [tag for tag, _ in shared] == list(range(len(batches)))
     alone = [prepare_batch(batch, context) for _, batch in batches]
     assert [prepared for _, prepared in shared] == alone
+
+
+def _modules_after(statement: str) -> set[str]:
+    """The top-level packages and app modules a fresh interpreter holds after a statement."""
+    shown = "import sys; print(' '.join(sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", f"{statement}; {shown}"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    return set(done.stdout.split())
+
+
+def test_a_preparing_process_holds_no_database_library_nor_the_command_line() -> None:
+    # What a process of the pool imports: the script that started its parent (the `catalog`
+    # entry point, app.__main__), then the module of the work it is given.
+    held = _modules_after("import app.__main__, app.imports.prepare")
+    assert "app.imports.prepare" in held
+    assert not held & {"sqlalchemy", "psycopg", "fastapi", "uvicorn", "typer", "app.cli"}
