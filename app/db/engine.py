@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, insert
+from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
@@ -97,44 +97,60 @@ def database_on(bind: Engine | Connection, **session_options: Any) -> Database:
     )
 
 
-# Inserting many new rows at once: on PostgreSQL an executemany is still one statement a row,
-# each planned and run by the server, and each row's parameters made ready in Python by the
-# driver (a bulk import writes seven rows a record, and that was most of both sides' work); COPY
-# sends the rows as one stream the server reads straight into the table. SQLite runs an
-# executemany in its own C loop already.
+# Inserting many new rows at once. SQLAlchemy's executemany makes each row's parameters ready in
+# Python, column by column, several times what the database then takes to store the row; and on
+# PostgreSQL the driver sends each row as a statement of its own, planned and run one by one (a
+# bulk import writes seven rows a record). Here the rows are converted once, by the columns' own
+# conversions, and go as one executemany on SQLite (run in SQLite's C loop) and as one COPY on
+# PostgreSQL (a stream the server reads straight into the table).
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows (dicts of column values by column key, the same keys in each) in the
-    session's transaction. A refusal raises SQLAlchemy's error for it (IntegrityError,
-    DataError, …) on every engine, and leaves the transaction to be rolled back."""
+    session's transaction, as an INSERT of each would store them. A refusal raises
+    SQLAlchemy's error for it (IntegrityError, DataError, …) on every engine, and leaves the
+    transaction to be rolled back."""
     if not rows:
         return
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), list(rows))
-        return
+    dialect = connection.dialect
     keys = list(rows[0])
     columns = [table.c[key] for key in keys]
-    # The columns' own conversions (a UTC timestamp's, say) apply as they would to an INSERT.
-    processors = [column.type.bind_processor(connection.dialect) for column in columns]
-    quote = connection.dialect.identifier_preparer.quote
-    statement = (
-        f"COPY {quote(table.name)} ({', '.join(quote(column.name) for column in columns)}) "
-        "FROM STDIN"
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(column.name) for column in columns)
+    values = _bound_values(
+        rows, keys, [column.type.dialect_impl(dialect) for column in columns], dialect
     )
+    if dialect.name != "postgresql":
+        marks = ", ".join("?" * len(columns))
+        # Only the table's own names go into the statement; the values are parameters.
+        sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608
+        connection.exec_driver_sql(sql, values)
+        return
     import psycopg  # here: a process on SQLite need not hold the driver
 
+    statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
-    converted = [(i, process) for i, process in enumerate(processors) if process is not None]
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                values = [row[key] for key in keys]
-                for i, process in converted:
-                    if values[i] is not None:
-                        values[i] = process(values[i])
-                copy.write_row(values)
+            for row in values:
+                copy.write_row(row)
     except psycopg.Error as error:
         raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+def _bound_values(
+    rows: Sequence[dict[str, Any]], keys: list[str], types: list[Any], dialect: Any
+) -> list[tuple[Any, ...]]:
+    """Each row's values in `keys` order, as the columns' types hand them to the driver."""
+    processors = [(i, kind.bind_processor(dialect)) for i, kind in enumerate(types)]
+    converted = [(i, process) for i, process in processors if process is not None]
+    values = []
+    for row in rows:
+        line = [row[key] for key in keys]
+        for i, process in converted:
+            if line[i] is not None:
+                line[i] = process(line[i])
+        values.append(tuple(line))
+    return values

@@ -15,6 +15,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    cast,
+    insert,
     select,
 )
 from sqlalchemy.exc import DataError, IntegrityError
@@ -76,6 +78,14 @@ def test_rows_are_stored_as_given(
     # Times come back in UTC, the same instants.
     assert [{**row, "at": row["at"].astimezone(UTC)} for row in rows] == stored
     assert stored[1]["at"] == datetime(2026, 12, 4, 2, 30, 1, tzinfo=UTC)
+    # And each value is stored exactly as SQLAlchemy's own INSERT stores it (on SQLite, the
+    # text of a time, which keyset pages compare).
+    with database.writer.begin() as session:
+        session.execute(insert(sample), [{**rows[n], "id": 10_000 + n} for n in range(6)])
+    as_text = [cast(column, Text) if column.key != "raw" else column for column in sample.c]
+    with database.reader() as session:
+        raw = session.execute(select(*as_text).order_by(sample.c.id)).all()
+    assert [tuple(row[1:]) for row in raw[:6]] == [tuple(row[1:]) for row in raw[-6:]]
     database.engine.dispose()  # type: ignore[union-attr]
 
 
