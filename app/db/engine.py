@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, event, insert
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeEngine
 
 # Execution option read by the SQLite "begin" hook: writers take the write lock up front, so two
 # transactions that both read first never deadlock on the upgrade (SQLite would answer "locked").
@@ -107,13 +108,19 @@ def database_on(bind: Engine | Connection, **session_options: Any) -> Database:
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows (dicts of column values by column key, the same keys in each) in the
-    session's transaction, as an INSERT of each would store them. A refusal raises
-    SQLAlchemy's error for it (IntegrityError, DataError, …) on every engine, and leaves the
-    transaction to be rolled back."""
+    session's transaction, each value stored as an INSERT stores it. Every column without a
+    server default must be given: the columns' Python-side defaults do not apply. A refusal
+    raises SQLAlchemy's error for it (IntegrityError, DataError, …) on every engine, and leaves
+    the transaction to be rolled back."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
+    if dialect.name not in ("sqlite", "postgresql") or (
+        dialect.name == "postgresql" and dialect.driver != "psycopg"
+    ):
+        connection.execute(insert(table), list(rows))  # another driver: SQLAlchemy's own way
+        return
     keys = list(rows[0])
     columns = [table.c[key] for key in keys]
     quote = dialect.identifier_preparer.quote
@@ -121,7 +128,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     values = _bound_values(
         rows, keys, [column.type.dialect_impl(dialect) for column in columns], dialect
     )
-    if dialect.name != "postgresql":
+    if dialect.name == "sqlite":
         marks = ", ".join("?" * len(columns))
         # Only the table's own names go into the statement; the values are parameters.
         sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"  # noqa: S608
@@ -132,6 +139,8 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     statement = f"COPY {quote(table.name)} ({names}) FROM STDIN"
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
+    # Straight to the driver, past SQLAlchemy's execution (its events and statement log): a
+    # failure still rolls the transaction back, and the pool's pre-ping finds a lost connection.
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in values:
@@ -141,7 +150,10 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
 
 
 def _bound_values(
-    rows: Sequence[dict[str, Any]], keys: list[str], types: list[Any], dialect: Any
+    rows: Sequence[dict[str, Any]],
+    keys: list[str],
+    types: Sequence[TypeEngine[Any]],
+    dialect: Dialect,
 ) -> list[tuple[Any, ...]]:
     """Each row's values in `keys` order, as the columns' types hand them to the driver."""
     processors = [(i, kind.bind_processor(dialect)) for i, kind in enumerate(types)]

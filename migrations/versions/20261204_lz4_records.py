@@ -43,7 +43,8 @@ def _set_compression(method: str) -> None:
     op.execute(
         "DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN "
         f"{statements} END IF; "
-        "EXCEPTION WHEN feature_not_supported THEN NULL; END $$"
+        "EXCEPTION WHEN feature_not_supported THEN "
+        "RAISE NOTICE 'this server has no lz4: records stay compressed with pglz'; END $$"
     )
 
 

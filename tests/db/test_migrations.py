@@ -9,6 +9,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from app.db import migrations
 from app.db.engine import Database, create_database
@@ -120,6 +121,11 @@ def test_postgresql_compresses_records_and_their_words_with_lz4(
     config = migrations.alembic_config(url)
     command.upgrade(config, "head")
     database = create_database(url)
+    try:
+        with database.reader() as session:
+            session.execute(text("SET LOCAL default_toast_compression = 'lz4'"))
+    except DBAPIError:  # pragma: no cover - a server built without lz4 keeps pglz
+        pytest.skip("this PostgreSQL server was built without lz4")
 
     def methods() -> dict[str, str]:
         with database.reader() as session:

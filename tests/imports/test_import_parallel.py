@@ -202,8 +202,13 @@ def _modules_after(statement: str) -> set[str]:
 
 
 def test_a_preparing_process_holds_no_database_library_nor_the_command_line() -> None:
-    # What a process of the pool imports: the script that started its parent (the `catalog`
-    # entry point, app.__main__), then the module of the work it is given.
-    held = _modules_after("import app.__main__, app.imports.prepare")
+    # What a process of the pool does first, as multiprocessing's spawn does it: run the script
+    # that started its parent (`catalog`) as a module of another name, then import the module
+    # of the work it is given.
+    script = Path(sys.executable).parent / "catalog"
+    held = _modules_after(
+        f"import runpy; runpy.run_path({str(script)!r}, run_name='__mp_main__'); "
+        "import app.imports.prepare"
+    )
     assert "app.imports.prepare" in held
     assert not held & {"sqlalchemy", "psycopg", "fastapi", "uvicorn", "typer", "app.cli"}
