@@ -5,12 +5,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Engine, Table, create_engine, event, insert
+from sqlalchemy import Column, Connection, Dialect, Engine, Table, create_engine, event, insert
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.types import TypeEngine
 
 # Execution option read by the SQLite "begin" hook: writers take the write lock up front, so two
 # transactions that both read first never deadlock on the upgrade (SQLite would answer "locked").
@@ -121,13 +120,10 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     ):
         connection.execute(insert(table), list(rows))  # another driver: SQLAlchemy's own way
         return
-    keys = list(rows[0])
-    columns = [table.c[key] for key in keys]
+    columns = [table.c[key] for key in rows[0]]
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(column.name) for column in columns)
-    values = _bound_values(
-        rows, keys, [column.type.dialect_impl(dialect) for column in columns], dialect
-    )
+    values = _bound_values(rows, columns, dialect)
     if dialect.name == "sqlite":
         marks = ", ".join("?" * len(columns))
         # Only the table's own names go into the statement; the values are parameters.
@@ -150,14 +146,15 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
 
 
 def _bound_values(
-    rows: Sequence[dict[str, Any]],
-    keys: list[str],
-    types: Sequence[TypeEngine[Any]],
-    dialect: Dialect,
+    rows: Sequence[dict[str, Any]], columns: Sequence[Column[Any]], dialect: Dialect
 ) -> list[tuple[Any, ...]]:
-    """Each row's values in `keys` order, as the columns' types hand them to the driver."""
-    processors = [(i, kind.bind_processor(dialect)) for i, kind in enumerate(types)]
+    """Each row's values in the order of `columns`, as their types hand them to the driver."""
+    processors = [
+        (i, column.type.dialect_impl(dialect).bind_processor(dialect))
+        for i, column in enumerate(columns)
+    ]
     converted = [(i, process) for i, process in processors if process is not None]
+    keys = [column.key for column in columns]
     values = []
     for row in rows:
         line = [row[key] for key in keys]

@@ -37,7 +37,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
-    func,
     literal,
     not_,
     or_,
@@ -182,14 +181,10 @@ def _terms_match(tsquery: str) -> ColumnElement[bool]:
     return record_search.c.terms.op("@@")(cast(tsquery, TSQUERY))
 
 
-# The terms travel as one text, a term a line, and the server cuts it: the driver would quote
-# and escape every element of an array in Python, which cost more than the rest of the import.
-# No term holds a line break: tokens are cut at every space (text.py), and a pair joins two
-# with a single space.
-_TERM_SEPARATOR = "\n"
-_stored_terms = func.array_to_tsvector(
-    func.string_to_array(bindparam("terms", type_=Text), literal(_TERM_SEPARATOR))
-)
+# The terms travel as a tsvector's text form (_tsvector_text), which the server reads: as an
+# array, the driver would quote and escape every element in Python, which cost more than the
+# rest of the import.
+_stored_terms = cast(bindparam("terms", type_=Text), TSVECTOR)
 
 
 class PostgresFts:
@@ -201,7 +196,7 @@ class PostgresFts:
         if not documents:
             return
         if new:
-            # Rows of new records, copied in (see insert_rows); the terms as tsvector text.
+            # Rows of new records, copied in (see insert_rows).
             terms = [
                 {"id": d.record_id, "terms": _tsvector_text(index_terms(d))} for d in documents
             ]
@@ -217,10 +212,7 @@ class PostgresFts:
         for statement, rows in (
             (
                 terms_statement,
-                [
-                    {"id": d.record_id, "terms": _TERM_SEPARATOR.join(index_terms(d))}
-                    for d in documents
-                ],
+                [{"id": d.record_id, "terms": _tsvector_text(index_terms(d))} for d in documents],
             ),
             (
                 words_statement,
