@@ -16,7 +16,7 @@ from app.db import migrations
 from app.db.engine import Database, create_database
 from app.db.models import RecordIdentifier, StoredRecord
 from app.imports.options import ImportOptions
-from app.imports.prepare import Context, Preparer, prepare_batch
+from app.imports.prepare import SWITCH_INTERVAL_SECONDS, Context, Preparer, prepare_batch
 from app.imports.service import ImportService, JobStatus, Outcome
 from app.services.records import RecordService
 
@@ -186,6 +186,19 @@ def test_a_writer_that_prepares_too_hands_batches_back_in_order() -> None:
     assert [tag for tag, _ in shared] == list(range(len(batches)))
     alone = [prepare_batch(batch, context) for _, batch in batches]
     assert [prepared for _, prepared in shared] == alone
+
+
+def test_preparing_in_other_processes_shortens_the_interpreter_switch_interval() -> None:
+    context = Context(org_code=TEST_ORG, match=ImportOptions().match)
+    before = sys.getswitchinterval()
+    try:
+        sys.setswitchinterval(0.005)  # Python's default
+        with Preparer[int](context, processes=0, ahead=1):
+            assert sys.getswitchinterval() == 0.005  # nothing crosses a pipe
+        with Preparer[int](context, processes=1, ahead=1):
+            assert sys.getswitchinterval() == SWITCH_INTERVAL_SECONDS
+    finally:
+        sys.setswitchinterval(before)
 
 
 def _modules_after(statement: str) -> set[str]:
