@@ -268,9 +268,8 @@ def import_files(
             if done.error:
                 err.print(f"[red]{path.name}: {done.error}[/red]")
             rejected_any = rejected_any or bool(done.rejected) or done.status == "failed"
-            for outcome in islice(
-                (o for o in imports.outcomes(done.id) if o.outcome == "rejected"), 20
-            ):
+            rejected = imports.outcomes(done.id, only="rejected", batch=20) if done.rejected else ()
+            for outcome in islice(rejected, 20):
                 err.print(
                     f"[yellow]{path.name}, record {outcome.position}: {outcome.reason}[/yellow]"
                 )

@@ -76,14 +76,17 @@ class ImportRepository:
         """Insert outcomes (dicts of column values, the same keys in each) at once."""
         insert_rows(self._session, _table(ImportOutcome), rows)
 
-    def outcomes(self, job_id: int, *, after: int, limit: int) -> Sequence[ImportOutcome]:
-        """Outcomes in file order, from the position after `after` (-1: from the start)."""
-        return self._session.scalars(
-            select(ImportOutcome)
-            .where(ImportOutcome.job_id == job_id, ImportOutcome.position > after)
-            .order_by(ImportOutcome.position)
-            .limit(limit)
-        ).all()
+    def outcomes(
+        self, job_id: int, *, after: int, limit: int, outcome: str | None = None
+    ) -> Sequence[ImportOutcome]:
+        """Outcomes in file order, from the position after `after` (-1: from the start); only
+        those of one kind with `outcome`."""
+        statement = select(ImportOutcome).where(
+            ImportOutcome.job_id == job_id, ImportOutcome.position > after
+        )
+        if outcome is not None:
+            statement = statement.where(ImportOutcome.outcome == outcome)
+        return self._session.scalars(statement.order_by(ImportOutcome.position).limit(limit)).all()
 
     def rejected(self, job_id: int, *, after: int, limit: int) -> Sequence[tuple[int, bytes]]:
         """(position, ISO 2709) of the rejected records that could be written out, in order."""

@@ -66,13 +66,17 @@ class RecordRepository:
             .limit(limit)
         ).all()
 
+    def highest_id(self) -> int:
+        """The highest record number stored (0 in an empty catalogue), deleted ones included."""
+        return self._session.scalar(select(func.max(StoredRecord.id))) or 0
+
     def reserve_ids(self, count: int) -> list[int]:
         """Numbers for `count` new records, taken before they are written (001 holds them).
 
         On SQLite the caller holds the write lock (BEGIN IMMEDIATE), so the next free rowids
         are ours; on PostgreSQL the column's sequence hands them out."""
         if self._session.get_bind().dialect.name == "sqlite":
-            highest = self._session.scalar(select(func.max(StoredRecord.id))) or 0
+            highest = self.highest_id()
             return list(range(highest + 1, highest + 1 + count))
         return list(
             self._session.scalars(

@@ -49,6 +49,9 @@ class Context:
 
     org_code: str
     match: tuple[MatchPoint, ...]
+    # The number the record at position 0 would take were every record before it created:
+    # the record at position p most likely takes one of as many digits as first_number + p.
+    first_number: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +101,12 @@ def prepare(position: int, piece: Piece, context: Context) -> Prepared:
             written = None
         return Prepared(*reported, reason, written, (), None)
     keys = tuple(match_keys(summary, point, org_code=context.org_code) for point in context.match)
-    stored = prepare_record(record, org_code=context.org_code, summary=summary)
+    stored = prepare_record(
+        record,
+        org_code=context.org_code,
+        summary=summary,
+        number_width=len(str(context.first_number + position)),
+    )
     return Prepared(*reported, None, None, keys, stored)
 
 

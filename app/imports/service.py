@@ -25,6 +25,7 @@ from app import marc
 from app.db.engine import Database
 from app.db.imports import ImportRepository
 from app.db.models import ImportJob
+from app.db.records import RecordRepository
 from app.imports.options import Action, ImportOptions
 from app.imports.prepare import Context, Piece, Prepared, Preparer
 from app.imports.upload import PIECE_BYTES, UploadStream, record_streams
@@ -300,13 +301,18 @@ class ImportService:
             error=job.error,
         )
 
-    def outcomes(self, job_id: int, *, batch: int = 1000) -> Iterator[Outcome]:
-        """Every record's outcome in file order, read a batch per short transaction."""
+    def outcomes(
+        self, job_id: int, *, only: str | None = None, batch: int = 1000
+    ) -> Iterator[Outcome]:
+        """Every record's outcome in file order (only those of one kind, such as "rejected",
+        with `only`), read a batch per short transaction."""
         self.status(job_id)
         after = -1
         while True:
             with self._db.reader() as session:
-                rows = ImportRepository(session).outcomes(job_id, after=after, limit=batch)
+                rows = ImportRepository(session).outcomes(
+                    job_id, after=after, limit=batch, outcome=only
+                )
                 found = [
                     Outcome(
                         position=row.position,
@@ -448,12 +454,14 @@ class ImportService:
             fmt = marc.Format(job.format) if job.format else None
             options = ImportOptions.from_json(job.options, dry_run=job.dry_run)
             source_path = job.source_path
+            # Numbers are the catalogue's next ones: the width of each is guessed from this.
+            first_number = RecordRepository(session).highest_id() + 1 - start
         upload: BinaryIO | UploadStream
         if source_path is not None:
             upload = Path(source_path).open("rb")  # noqa: SIM115 - closed below
         else:
             upload = UploadStream(lambda seq: self._piece(job_id, seq), size)
-        context = Context(org_code=self._org_code, match=options.match)
+        context = Context(org_code=self._org_code, match=options.match, first_number=first_number)
         try:
             with Preparer[tuple[list[Piece], int]](
                 context,

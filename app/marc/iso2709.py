@@ -515,6 +515,24 @@ def assemble(leader: str, tags: list[str], bodies: list[bytes]) -> bytes:
     return head.encode("ascii") + FIELD_TERMINATOR + b"".join(bodies) + RECORD_TERMINATOR
 
 
+def replace_bodies(data: bytes, bodies: dict[str, bytes]) -> bytes:
+    """A well-formed record (as assemble() makes it) with the first field of each tag in
+    `bodies` given that body (its field terminator included), the directory made again.
+
+    Raises RecordTooLong as assemble() does."""
+    base = int(data[12:17])
+    tags: list[str] = []
+    parts: list[bytes] = []
+    wanted = dict(bodies)
+    for start in range(LEADER_LENGTH, base - 1, 12):
+        entry = data[start : start + 12]
+        tag = entry[:3].decode("ascii")
+        offset = base + int(entry[7:12])
+        tags.append(tag)
+        parts.append(wanted.pop(tag) if tag in wanted else data[offset : offset + int(entry[3:7])])
+    return assemble(data[:LEADER_LENGTH].decode("ascii"), tags, parts)
+
+
 def encode_field(field: Field) -> bytes:
     """A field's bytes in ISO 2709, its field terminator included."""
     if field.control_field:

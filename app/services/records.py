@@ -285,7 +285,7 @@ class RecordService:
 
     def _written(self, record_id: int, record: marc.Record, now: datetime) -> _Written:
         """Everything stored for a record under its number, computed once, for any writer."""
-        prepared = prepare_record(record, org_code=self._org_code)
+        prepared = prepare_record(record, org_code=self._org_code, number_width=len(str(record_id)))
         return _Written(
             # The answer's leader tells the lengths of the record as numbered and stored.
             record=marc.set_iso2709_lengths(
@@ -867,7 +867,9 @@ class RecordService:
             prepared = (
                 record
                 if isinstance(record, PreparedRecord)
-                else prepare_record(record, org_code=self._org_code)
+                else prepare_record(
+                    record, org_code=self._org_code, number_width=len(str(record_id))
+                )
             )
             columns = _stored_columns(record_id, prepared, stamp)
             rows.append(

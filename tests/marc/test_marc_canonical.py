@@ -24,8 +24,13 @@ def test_stored_forms_are_those_of_the_numbered_record(corpus: Corpus) -> None:
                 continue
             origin = marc.summarize(item.record).control_number_org
             # Our own code keeps the old 001 out of 035; another's (or none) moves it there.
-            for org_code, number in (("VN-TEST", "7"), (origin or "VN-TEST", "1234567890")):
-                form = marc.stored_form(item.record, org_code=org_code)
+            for org_code, number, width in (
+                ("VN-TEST", "7", 1),
+                # Made for a number of another width: the directory is made again.
+                (origin or "VN-TEST", "1234567890", 1),
+                (origin or "VN-TEST", "1234567890", 10),
+            ):
+                form = marc.stored_form(item.record, org_code=org_code, number_width=width)
                 numbered = marc.assign_identity(
                     item.record, control_number=number, org_code=org_code, timestamp=NOW
                 )
@@ -40,6 +45,42 @@ def test_stored_forms_are_those_of_the_numbered_record(corpus: Corpus) -> None:
                 assert form.control_numbers == marc.summarize(numbered).control_numbers
             walked += 1
     assert walked > 10_000
+
+
+def _numbered_iso2709(record: marc.Record, number: str) -> bytes | None:
+    numbered = marc.assign_identity(
+        record, control_number=number, org_code="VN-TEST", timestamp=NOW
+    )
+    try:
+        return marc.write(numbered, marc.Format.MRC)
+    except marc.RecordTooLong:
+        return None
+
+
+def _record_with_notes(lengths: list[int]) -> marc.Record:
+    fields: list[dict[str, object]] = [
+        {"245": {"ind1": "1", "ind2": "0", "subfields": [{"a": "Sách dày"}]}}
+    ]
+    fields += [{"500": {"ind1": " ", "ind2": " ", "subfields": [{"a": "x" * n}]}} for n in lengths]
+    data = json.dumps({"leader": "00000nam a2200000 i 4500", "fields": fields})
+    return marc.read_one(data.encode(), marc.Format.JSON).record
+
+
+def test_a_record_at_the_length_limit_is_written_for_a_short_number_only() -> None:
+    # Eleven notes of 9,000 bytes and one to fill: 99,999 bytes with a one-digit number.
+    lengths = [9_000] * 11 + [100]
+    written = _numbered_iso2709(_record_with_notes(lengths), "7")
+    assert written is not None
+    lengths[-1] += 99_999 - len(written)
+    record = _record_with_notes(lengths)
+    assert len(_numbered_iso2709(record, "7") or b"") == 99_999
+    for number_width in (1, 2, 6):
+        form = marc.stored_form(record, org_code="VN-TEST", number_width=number_width)
+        stamp = marc.format_005(NOW)
+        for number in ("7", "77", "777777"):
+            assert form.iso2709(number, stamp) == _numbered_iso2709(record, number)
+        assert form.iso2709("7", stamp) is not None
+        assert form.iso2709("77", stamp) is None
 
 
 def test_records_cut_then_decoded_are_the_records_read(corpus: Corpus) -> None:
