@@ -5,11 +5,15 @@ restricted to a field could be decided only by reading each candidate's tsvector
 table: at a million records, a phrase of two common words was tens of thousands of such reads.
 So each record's terms state those facts themselves, and the index alone decides a search:
 
-- every word, as it is (found in any part);
-- every word of a title, author, subject or publisher again, behind that field's mark;
-- every pair of adjacent words within a field, behind PAIR_MARK (and the field's mark): a
-  phrase of two words is one term, a longer one the terms of its pairs;
+- every word: behind its field's mark in a title, author, subject or publisher, as it is in
+  the other parts (series, notes);
+- every pair of adjacent words within a field, behind PAIR_MARK and the field's mark likewise:
+  a phrase of two words is one term in each part, a longer one the terms of its pairs;
 - the year of publication (document.year_token).
+
+A word or pair asked for in any part is the alternatives of its five forms, which GIN looks up
+together. Each is stored once, not again unmarked: a record has about a quarter fewer terms, and
+GIN's upkeep of them is most of what the server does in an import.
 
 Marks are private-use characters, which no word typed holds, and each kind of term begins with
 its own, so a right truncation (`word*`) of one kind never reaches another. Terms are computed
@@ -60,6 +64,8 @@ FIELD_MARKS = {
     SearchField.PUBLISHER.value: "\ue005",
 }
 PAIR_MARK = "\ue006"
+# A word in any part: unmarked (series, notes) or behind one of the fields' marks.
+_EVERY_MARK = ["", *FIELD_MARKS.values()]
 
 _metadata = MetaData()
 
@@ -91,18 +97,15 @@ def index_terms(document: SearchDocument) -> set[str]:
         text = document.part(name)
         if not text:
             continue
-        mark = FIELD_MARKS.get(name)
+        mark = FIELD_MARKS.get(name, "")
         # A field boundary is a token of its own: pairs across it are made, then dropped.
         tokens = text.split()
         pairs = [f"{a} {b}" for a, b in pairwise(tokens)]
         if BOUNDARY in text:
             tokens = [token for token in tokens if token != BOUNDARY]
             pairs = [pair for pair in pairs if BOUNDARY not in pair]
-        terms.update(tokens)
-        terms.update([PAIR_MARK + pair for pair in pairs])
-        if mark is not None:
-            terms.update([mark + token for token in tokens])
-            terms.update([PAIR_MARK + mark + pair for pair in pairs])
+        terms.update([mark + token for token in tokens] if mark else tokens)
+        terms.update([PAIR_MARK + mark + pair for pair in pairs])
     if document.year is not None:
         terms.add(year_token(document.year))
     return terms
@@ -123,14 +126,18 @@ def _tsvector_text(terms: Collection[str]) -> str:
 def _text_query(text: Words) -> str:
     """The terms a word or phrase needs, as a tsquery: exactly its records for one word or two."""
     tokens = tokens_of(text)
-    mark = FIELD_MARKS.get(text.field.value, "") if text.field is not None else ""
+    marks = [FIELD_MARKS[text.field.value]] if text.field is not None else _EVERY_MARK
     if len(tokens) == 1:
-        terms = [_lexeme(mark + tokens[0])]
+        keys = tokens
     else:
-        terms = [_lexeme(f"{PAIR_MARK}{mark}{a} {b}") for a, b in pairwise(tokens)]
-    if text.prefix:
-        terms[-1] += ":*"
-    return terms[0] if len(terms) == 1 else "(" + " & ".join(terms) + ")"
+        keys = [f"{a} {b}" for a, b in pairwise(tokens)]
+        marks = [PAIR_MARK + mark for mark in marks]
+    needed = []
+    for n, key in enumerate(keys):
+        truncated = ":*" if text.prefix and n == len(keys) - 1 else ""
+        forms = [_lexeme(mark + key) + truncated for mark in marks]
+        needed.append(forms[0] if len(forms) == 1 else "(" + " | ".join(forms) + ")")
+    return needed[0] if len(needed) == 1 else "(" + " & ".join(needed) + ")"
 
 
 def _is_exact(expr: Expr) -> bool:
