@@ -82,7 +82,8 @@ class StoredRecord(Base):
     language: Mapped[str | None] = mapped_column(String(3), index=True)
     publisher: Mapped[str | None] = mapped_column(String(1000))
     ddc: Mapped[str | None] = mapped_column(String(100), index=True)
-    record_type: Mapped[str] = mapped_column(String(2), index=True)
+    # Shown, never searched by (the filter "type" is `material`): no index to keep up.
+    record_type: Mapped[str] = mapped_column(String(2))
     # "book", "serial", "map", … from leader/06-07 (app.marc.material): the search filter "type".
     material: Mapped[str] = mapped_column(String(20), index=True, server_default="other")
     # ICU `vi` sort key of the filing title: bytewise order is Vietnamese alphabetical order.
