@@ -115,6 +115,31 @@ def test_after_a_terms_migration_postgresql_rebuilds_its_index(
 
 
 @pytest.mark.postgres
+def test_postgresql_keeps_statistics_of_ten_thousand_terms(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = fresh_database_url("postgresql", request, tmp_path)
+    config = migrations.alembic_config(url)
+    command.upgrade(config, "head")
+    database = create_database(url)
+
+    def target() -> int | None:
+        with database.reader() as session:
+            found = session.scalar(
+                text(
+                    "SELECT attstattarget FROM pg_attribute "
+                    "WHERE attrelid = 'record_search'::regclass AND attname = 'terms'"
+                )
+            )
+        return None if found is None else int(found)
+
+    assert target() == 1000
+    command.downgrade(config, "20261204_search_terms_once-1")
+    assert target() == -1  # the server's default_statistics_target
+    database.engine.dispose()  # type: ignore[union-attr]
+
+
+@pytest.mark.postgres
 def test_postgresql_compresses_records_and_their_words_with_lz4(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
