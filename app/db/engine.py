@@ -30,6 +30,12 @@ class Database:
         return self.engine.dialect.name
 
 
+# Pages of WAL (4 KB each) before a commit copies them into the database: 64 MB, not SQLite's
+# 4 MB, so that a page written by several batches of an import (an index's, FTS5's) is copied
+# once, and the WAL synced less often (100,000 records on SQLite: 1.6-1.9 s less of some 39 s).
+SQLITE_WAL_AUTOCHECKPOINT_PAGES = 16_384
+
+
 class _SQLiteCompilerWithHints(SQLiteCompiler):
     """SQLite's compiler as SQLAlchemy ships it drops table hints (`Select.with_hint`); SQLite
     has one, written after the table's name: `INDEXED BY <index>`, which this one renders."""
@@ -53,6 +59,7 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_WAL_AUTOCHECKPOINT_PAGES}")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
