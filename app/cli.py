@@ -56,6 +56,7 @@ from app.services.errors import RecordDeleted, RecordNotFound, ServiceError
 from app.services.members import InstitutionKind, MemberService
 from app.services.records import ImportOutcome, RecordService
 from app.settings import Settings
+from app.startup import set_aside_start_up_objects
 
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
@@ -192,6 +193,8 @@ def db_seed(
 @contextmanager
 def _imports(settings: Settings) -> Iterator[ImportService]:
     with _service(settings) as records:
+        # Loading is all these commands do from here: what they hold now lives as long.
+        set_aside_start_up_objects()
         yield ImportService(
             records.database,
             records,

@@ -1,5 +1,6 @@
 """The `catalog` command against a real database (each test its own, since the CLI commits)."""
 
+import gc
 import re
 from pathlib import Path
 
@@ -59,6 +60,19 @@ def test_import_reports_rejected_records_and_exits_1(catalog_env: str, corpus: P
     # Records 3 and 4 cannot be read, 6 has no title (245): each is named once, no other.
     named = re.findall(r"bad_records\.mrc, record (\d+):", result.output)
     assert named == ["3", "4", "6"]
+
+
+def test_import_sets_aside_what_start_up_built(catalog_env: str) -> None:
+    samples = Path(__file__).resolve().parents[1] / "sample_records"
+    runner.invoke(app, ["db", "upgrade"])
+    gc.unfreeze()
+    try:
+        result = runner.invoke(app, ["import", str(samples / "vietnamese-made-here.mrk")])
+        assert result.exit_code == 0, result.output
+        # Out of the cycle collector's full passes (app.startup).
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
 
 
 def test_seed_loads_samples_only_once(catalog_env: str) -> None:

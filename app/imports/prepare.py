@@ -41,10 +41,6 @@ _WORKER_NICENESS = 5
 # 5 ms a time, a preparing process spent a fifth of an import waiting on its pipe (100,000
 # records on SQLite: 43-44 s at 5 ms, 38-40 s at 0.5 ms; bench/README.md).
 SWITCH_INTERVAL_SECONDS = 0.0005
-# Every batch becomes garbage at once, and a batch is tens of thousands of objects: at Python's
-# default (700, 10, 10) the process writing an import spent some 3 s of 100,000 records in
-# collections, most of them passes over every object it holds; at this, 0.1 s.
-GC_THRESHOLDS = (50_000, 20, 20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +153,6 @@ class Preparer(Generic[Tag]):
         self._share = share
         self._processes = processes
         self._pool: ProcessPoolExecutor | None = None
-        self._thresholds = gc.get_threshold()
         if processes > 0:
             # For the whole process and for good: a shorter interval costs threads that do not
             # wait on pipes almost nothing, and a process that imports once will again.
@@ -172,14 +167,9 @@ class Preparer(Generic[Tag]):
             )
 
     def __enter__(self) -> Preparer[Tag]:
-        # For this process while batches go through it; another import in the same process
-        # meanwhile may put the old ones back early, which only makes it slower.
-        self._thresholds = gc.get_threshold()
-        gc.set_threshold(*GC_THRESHOLDS)
         return self
 
     def __exit__(self, *_: object) -> None:
-        gc.set_threshold(*self._thresholds)
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
@@ -278,7 +268,7 @@ def _start_worker(parent: int) -> None:
     # A worker holds little beyond the batch in hand, and every batch becomes garbage at once:
     # the start-up objects are set aside, and collections run less often.
     gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    gc.set_threshold(50_000, 20, 20)
     try:
         os.nice(_WORKER_NICENESS)
     except OSError:  # pragma: no cover - a system that refuses; the work is the same

@@ -1,7 +1,6 @@
 """Records prepared in other processes: the same outcomes, and the same records stored, as when
 everything runs in the writer's process."""
 
-import gc
 import io
 import subprocess
 import sys
@@ -17,13 +16,7 @@ from app.db import migrations
 from app.db.engine import Database, create_database
 from app.db.models import RecordIdentifier, StoredRecord
 from app.imports.options import ImportOptions
-from app.imports.prepare import (
-    GC_THRESHOLDS,
-    SWITCH_INTERVAL_SECONDS,
-    Context,
-    Preparer,
-    prepare_batch,
-)
+from app.imports.prepare import SWITCH_INTERVAL_SECONDS, Context, Preparer, prepare_batch
 from app.imports.service import ImportService, JobStatus, Outcome
 from app.services.records import RecordService
 
@@ -206,14 +199,6 @@ def test_preparing_in_other_processes_shortens_the_interpreter_switch_interval()
             assert sys.getswitchinterval() == SWITCH_INTERVAL_SECONDS
     finally:
         sys.setswitchinterval(before)
-
-
-def test_collections_are_fewer_while_batches_go_through() -> None:
-    context = Context(org_code=TEST_ORG, match=ImportOptions().match)
-    before = gc.get_threshold()
-    with Preparer[int](context, processes=0, ahead=1):
-        assert gc.get_threshold() == GC_THRESHOLDS
-    assert gc.get_threshold() == before
 
 
 def _modules_after(statement: str) -> set[str]:
