@@ -202,30 +202,15 @@ class PostgresFts:
     ) -> None:
         if not documents:
             return
+        terms = [{"id": d.record_id, "terms": _tsvector_text(index_terms(d))} for d in documents]
+        words = [{"id": d.record_id, **{n: d.part(n) for n in ALL_PARTS}} for d in documents]
         if new:
             # Rows of new records, copied in (see insert_rows).
-            terms = [
-                {"id": d.record_id, "terms": _tsvector_text(index_terms(d))} for d in documents
-            ]
             insert_rows(session, record_search, terms)
-            insert_rows(
-                session,
-                record_search_text,
-                [{"id": d.record_id, **{n: d.part(n) for n in ALL_PARTS}} for d in documents],
-            )
+            insert_rows(session, record_search_text, words)
             return
         terms_statement = insert(record_search).values(id=bindparam("id"), terms=_stored_terms)
-        words_statement = insert(record_search_text)
-        for statement, rows in (
-            (
-                terms_statement,
-                [{"id": d.record_id, "terms": _tsvector_text(index_terms(d))} for d in documents],
-            ),
-            (
-                words_statement,
-                [{"id": d.record_id, **{n: d.part(n) for n in ALL_PARTS}} for d in documents],
-            ),
-        ):
+        for statement, rows in ((terms_statement, terms), (insert(record_search_text), words)):
             table = statement.table
             session.execute(
                 statement.on_conflict_do_update(

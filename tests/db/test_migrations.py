@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import inspect, text
@@ -114,14 +115,19 @@ def test_after_a_terms_migration_postgresql_rebuilds_its_index(
     database.engine.dispose()  # type: ignore[union-attr]
 
 
+def _postgresql_at_head(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Config, Database]:
+    """A fresh PostgreSQL database migrated to head, its Alembic config and the database."""
+    url = fresh_database_url("postgresql", request, tmp_path)
+    config = migrations.alembic_config(url)
+    command.upgrade(config, "head")
+    return config, create_database(url)
+
+
 @pytest.mark.postgres
 def test_postgresql_keeps_statistics_of_ten_thousand_terms(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    url = fresh_database_url("postgresql", request, tmp_path)
-    config = migrations.alembic_config(url)
-    command.upgrade(config, "head")
-    database = create_database(url)
+    config, database = _postgresql_at_head(request, tmp_path)
 
     def target() -> int | None:
         with database.reader() as session:
@@ -143,10 +149,7 @@ def test_postgresql_keeps_statistics_of_ten_thousand_terms(
 def test_postgresql_compresses_records_and_their_words_with_lz4(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    url = fresh_database_url("postgresql", request, tmp_path)
-    config = migrations.alembic_config(url)
-    command.upgrade(config, "head")
-    database = create_database(url)
+    config, database = _postgresql_at_head(request, tmp_path)
     try:
         with database.reader() as session:
             session.execute(text("SET LOCAL default_toast_compression = 'lz4'"))
