@@ -13,6 +13,7 @@ from sqlalchemy import Column, Integer, MetaData, Select, Table, Text, delete, s
 from sqlalchemy import literal_column as sql_literal
 from sqlalchemy.orm import Session
 
+from app.db.engine import insert_rows
 from app.search.document import ALL_PARTS, PARTS, SearchDocument, year_token
 from app.search.query import Expr, Not, Or
 from app.search.query import Text as Words
@@ -72,8 +73,9 @@ class SqliteFts5:
         if not new:
             ids = [d.record_id for d in documents]
             session.execute(delete(record_search).where(record_search.c.id.in_(ids)))
-        session.execute(
-            record_search.insert(),
+        insert_rows(
+            session,
+            record_search,
             [
                 {
                     "id": d.record_id,
