@@ -133,7 +133,12 @@ class RecordIdentifier(Base):
 
 
 class RecordVersion(Base):
-    """One version of a record as it was written, the current one included; never changed."""
+    """One version of a record as it was written, the current one included.
+
+    The current version's `marc_json` is NULL: its text is the record's own (StoredRecord.
+    marc_json), not stored a second time (a third of what a new record writes). A version is
+    given its text when the next one supersedes it, and is never changed after that. Versions
+    written before 20261205_current_version_json hold theirs all along."""
 
     __tablename__ = "record_version"
 
@@ -143,7 +148,7 @@ class RecordVersion(Base):
     version: Mapped[int]
     status: Mapped[str] = mapped_column(String(20))
     change: Mapped[str] = mapped_column(String(20))
-    marc_json: Mapped[str] = mapped_column(Text)
+    marc_json: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str | None] = mapped_column(String(200))  # for people: "VN-NLV key 3"
     institution_id: Mapped[int | None] = mapped_column(Key, ForeignKey("institution.id"))

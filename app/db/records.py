@@ -14,6 +14,7 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -128,6 +129,20 @@ class RecordRepository:
     def add_version(self, version: RecordVersion) -> None:
         self._session.add(version)
 
+    def supersede(self, row: StoredRecord) -> None:
+        """Give a record's current version its own text (see RecordVersion), while the row is
+        still as read: every write of a newer version calls this first."""
+        self._session.execute(
+            update(RecordVersion)
+            .where(
+                RecordVersion.record_id == row.id,
+                RecordVersion.version == row.version,
+                RecordVersion.marc_json.is_(None),
+            )
+            .values(marc_json=row.marc_json)
+            .execution_options(synchronize_session=False)
+        )
+
     def versions(self, record_id: int) -> Sequence[RecordVersion]:
         return self._session.scalars(
             select(RecordVersion)
@@ -141,6 +156,11 @@ class RecordRepository:
                 RecordVersion.record_id == record_id, RecordVersion.version == number
             )
         ).one_or_none()
+
+    @staticmethod
+    def version_json(version: RecordVersion, row: StoredRecord) -> str:
+        """A version's MARC-in-JSON: its own, or its record's for the current version."""
+        return version.marc_json if version.marc_json is not None else row.marc_json
 
     def count(self) -> int:
         """How many records there are, tombstones included."""

@@ -307,13 +307,20 @@ class RecordService:
                 version=row.version,
                 status=row.status,
                 change=change,
-                marc_json=row.marc_json,
+                marc_json=None,  # the record's own, while this version is current
                 created_at=row.updated_at,
                 created_by=author.name if author is not None else None,
                 institution_id=author.institution_id if author is not None else None,
                 api_key_id=author.key_id if author is not None else None,
             )
         )
+
+    @staticmethod
+    def _next_version(session: Session, row: StoredRecord) -> None:
+        """Make way for a new version of a row as read: the version now current keeps its
+        text (see RecordVersion), and the row's number moves on."""
+        RecordRepository(session).supersede(row)
+        row.version += 1
 
     def _attributed(
         self, record: marc.Record, author: Caller | None, *, created: bool
@@ -429,7 +436,7 @@ class RecordService:
             with self._db.writer.begin() as session:
                 now = self._now(session)
                 row = self._editable_row(session, record_id, author, expected_versions)
-                row.version += 1
+                self._next_version(session, row)
                 canonical = self._write_current(session, row, record, now=now)
                 self._add_version(session, row, "update", author)
                 session.flush()
@@ -454,7 +461,7 @@ class RecordService:
             with self._db.writer.begin() as session:
                 now = self._now(session)
                 row = self._editable_row(session, record_id, author, expected_versions)
-                row.version += 1
+                self._next_version(session, row)
                 tombstone = marc.mark_deleted(_record_from_json(row.marc_json), now)
                 row.marc_json = json.dumps(marc.to_json(tombstone), ensure_ascii=False)
                 row.marc = _iso2709_or_none(tombstone)
@@ -539,7 +546,7 @@ class RecordService:
                 row = self._editable_row(session, record_id, author, expected_versions)
                 upgraded = marc.publish_record(_record_from_json(row.marc_json), facts)
                 upgraded = self._attributed(upgraded, author, created=False)
-                row.version += 1
+                self._next_version(session, row)
                 row.status = ACTIVE
                 canonical = self._write_current(session, row, upgraded, now=now)
                 self._add_version(session, row, "publish", author)
@@ -592,7 +599,7 @@ class RecordService:
             stored = repository.version(record_id, number)
             if stored is None:
                 raise VersionNotFound(record_id, number)
-            record = _record_from_json(stored.marc_json)
+            record = _record_from_json(repository.version_json(stored, row))
             return FoundRecord(
                 id=record_id,
                 version=stored.version,
@@ -617,13 +624,13 @@ class RecordService:
                     raise VersionMismatch(
                         record_id, expected=frozenset({expected_current}), current=row.version
                     )
-                earlier = RecordRepository(session).version(record_id, version)
+                repository = RecordRepository(session)
+                earlier = repository.version(record_id, version)
                 if earlier is None:
                     raise VersionNotFound(record_id, version)
-                row.version += 1
-                canonical = self._write_current(
-                    session, row, _record_from_json(earlier.marc_json), now=now
-                )
+                text = repository.version_json(earlier, row)
+                self._next_version(session, row)
+                canonical = self._write_current(session, row, _record_from_json(text), now=now)
                 self._add_version(session, row, "revert")
                 session.flush()
                 return self._found(row, canonical)
@@ -648,7 +655,7 @@ class RecordService:
                 stored = repository.version(record_id, number)
                 if stored is None:
                     raise VersionNotFound(record_id, number)
-                records.append(_record_from_json(stored.marc_json))
+                records.append(_record_from_json(repository.version_json(stored, row)))
         return VersionDiff(
             from_version=old_number, to_version=new_number, changes=marc.diff(*records)
         )
@@ -890,7 +897,7 @@ class RecordService:
                     "version": 1,
                     "status": ACTIVE,
                     "change": "create",
-                    "marc_json": columns["marc_json"],
+                    "marc_json": None,  # the record's own (see RecordVersion)
                     "created_at": now,
                     "created_by": None,
                 }
@@ -974,7 +981,7 @@ class RecordService:
                 f"record {change.record_id} changed since it was matched "
                 f"(version {change.expected_version}, now {row.version})"
             )
-        row.version += 1
+        self._next_version(session, row)
         self._write_current(session, row, change.record, now=now)
         self._add_version(session, row, change_name)
         session.flush()

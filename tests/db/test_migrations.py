@@ -182,3 +182,38 @@ def test_postgresql_compresses_records_and_their_words_with_lz4(
     command.downgrade(config, "20261204_lz4_records-1")
     assert set(methods().values()) == {""}  # the server's default for all again
     database.engine.dispose()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_going_back_before_current_version_json_gives_each_version_its_text(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = fresh_database_url(kind, request, tmp_path)
+    config = migrations.alembic_config(url)
+    command.upgrade(config, "head")
+    service, database = _loaded(url)
+    first = service.search(SearchForm().query(), limit=1).items[0].id
+    payload = service.get(first).iso2709
+    assert payload is not None
+    service.replace(first, payload, None, expected_versions=frozenset({1}))
+    count_empty = "SELECT count(*) FROM record_version WHERE marc_json IS NULL"
+    with database.reader() as session:
+        assert session.execute(text(count_empty)).scalar_one() > 1  # the current versions
+
+    command.downgrade(config, "20261205_current_version_json-1")
+    with database.reader() as session:
+        assert session.execute(text(count_empty)).scalar_one() == 0
+        same = session.execute(
+            text(
+                "SELECT count(*) FROM record_version v JOIN record r ON r.id = v.record_id "
+                "AND r.version = v.version WHERE v.marc_json = r.marc_json"
+            )
+        ).scalar_one()
+        records = session.execute(text("SELECT count(*) FROM record")).scalar_one()
+    assert same == records
+    command.upgrade(config, "head")
+    # Both versions read back: the first from its own text, the current one from the record.
+    versions = [service.version(first, n) for n in (1, 2)]
+    current = service.get(first).summary.title
+    assert versions[0].summary.title == versions[1].summary.title == current
+    database.engine.dispose()  # type: ignore[union-attr]
