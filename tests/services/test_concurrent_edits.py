@@ -30,12 +30,12 @@ def test_a_writer_that_lost_the_race_gets_version_mismatch(
     original = (corpus / ONE).read_bytes()
     record_id = slow_service.create(original, None).found.id
 
-    # Between the slow writer's read and its write, another process commits version 2.
+    # Between the slow writer's read and its first write, another process commits version 2.
     raced = []
 
-    @event.listens_for(slow.writer, "before_flush")
-    def _race(session: Any, _context: Any, _instances: Any) -> None:
-        if not raced:
+    @event.listens_for(slow.engine, "before_cursor_execute")
+    def _race(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not raced and statement.lstrip().upper().startswith("UPDATE"):
             raced.append(True)
             fast_service.replace(record_id, original, None, expected_versions=frozenset({1}))
 
