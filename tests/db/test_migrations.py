@@ -70,6 +70,14 @@ def _dated_titles_found(service: RecordService) -> list[bool]:
     return [found(*each) for each in dated]
 
 
+def _at_head(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Config, str]:
+    """A fresh database of one engine migrated to head: its Alembic config and its URL."""
+    url = fresh_database_url(kind, request, tmp_path)
+    config = migrations.alembic_config(url)
+    command.upgrade(config, "head")
+    return config, url
+
+
 def _loaded(url: str) -> tuple[RecordService, Database]:
     database = create_database(url)
     clock = SteppingClock(datetime(2026, 12, 3, tzinfo=UTC))
@@ -82,9 +90,7 @@ def _loaded(url: str) -> tuple[RecordService, Database]:
 def test_the_year_migration_keeps_the_index_of_existing_records(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    url = fresh_database_url("sqlite", request, tmp_path)
-    config = migrations.alembic_config(url)
-    command.upgrade(config, "head")
+    config, url = _at_head("sqlite", request, tmp_path)
     service, database = _loaded(url)
     assert all(_dated_titles_found(service))
     # The index as it was, without years, then with them again.
@@ -100,9 +106,7 @@ def test_the_year_migration_keeps_the_index_of_existing_records(
 def test_after_a_terms_migration_postgresql_rebuilds_its_index(
     kind: str, revision: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    url = fresh_database_url(kind, request, tmp_path)
-    config = migrations.alembic_config(url)
-    command.upgrade(config, "head")
+    config, url = _at_head(kind, request, tmp_path)
     service, database = _loaded(url)
     command.downgrade(config, f"{revision}-1")
     command.upgrade(config, "head")
@@ -117,9 +121,7 @@ def test_after_a_terms_migration_postgresql_rebuilds_its_index(
 
 def _postgresql_at_head(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Config, Database]:
     """A fresh PostgreSQL database migrated to head, its Alembic config and the database."""
-    url = fresh_database_url("postgresql", request, tmp_path)
-    config = migrations.alembic_config(url)
-    command.upgrade(config, "head")
+    config, url = _at_head("postgresql", request, tmp_path)
     return config, create_database(url)
 
 
@@ -188,9 +190,7 @@ def test_postgresql_compresses_records_and_their_words_with_lz4(
 def test_going_back_before_current_version_json_gives_each_version_its_text(
     kind: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
-    url = fresh_database_url(kind, request, tmp_path)
-    config = migrations.alembic_config(url)
-    command.upgrade(config, "head")
+    config, url = _at_head(kind, request, tmp_path)
     service, database = _loaded(url)
     first = service.search(SearchForm().query(), limit=1).items[0].id
     payload = service.get(first).iso2709

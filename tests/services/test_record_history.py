@@ -22,8 +22,8 @@ def _stored_texts(database: Database, record_id: int) -> dict[int, str | None]:
             select(RecordVersion.version, RecordVersion.marc_json).where(
                 RecordVersion.record_id == record_id
             )
-        ).all()
-    return {int(number): text for number, text in rows}
+        )
+        return dict(rows.all())
 
 
 def _titled(payload: bytes, title: str) -> bytes:
