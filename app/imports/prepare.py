@@ -25,6 +25,7 @@ from typing import Generic, TypeVar
 from app import marc
 from app.db.identifiers import CONTENT_KEY, identifier_pairs
 from app.imports.options import MatchPoint
+from app.plain_data import PlainData
 from app.services.prepared import PreparedRecord, accept, prepare_record
 
 logger = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class Context:
 
 
 @dataclass(frozen=True, slots=True)
-class Prepared:
+class Prepared(PlainData):
     """One record of an upload, taken as far as it goes without the database.
 
     `record` is None when the record is rejected: `reason` says why, and `raw` holds it as

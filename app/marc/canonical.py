@@ -18,6 +18,7 @@ from app.marc.merge import IDENTITY_TAGS
 from app.marc.problems import RecordTooLong
 from app.marc.records import Record, leader_of
 from app.marc.summary import control_numbers
+from app.plain_data import PlainData
 
 _NUMBER = "001"
 _TIME = "005"
@@ -26,7 +27,7 @@ _quoted = json.encoder.encode_basestring  # json.dumps of a str, with ensure_asc
 
 
 @dataclass(frozen=True, slots=True)
-class StoredForm:
+class StoredForm(PlainData):
     """A record numbered by this catalogue (see assign_identity), but for the values of its 001
     and 005: its MARC-in-JSON around them, its ISO 2709 made for a number of a given width, and
     what does not depend on them. Plain data, cheap to send to another process."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.marc.problems import MarcProblem
 from app.marc.records import Record
+from app.plain_data import PlainData
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ class Decoded:
 
 
 @dataclass(frozen=True, slots=True)
-class RawRecord:
+class RawRecord(PlainData):
     """One ISO 2709 record as cut from its upload, not decoded yet (see reading.parse).
 
     Cutting is cheap and decoding is not, so a bulk import cuts records in one process and

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from app import marc
+from app.plain_data import PlainData
 from app.search.text import exact_tokens, folded_tokens
 
 # Put between two fields so that a phrase never matches across them. A private-use character
@@ -27,7 +28,7 @@ _CACHED_VALUES = 4_096
 
 
 @dataclass(frozen=True, slots=True)
-class SearchDocument:
+class SearchDocument(PlainData):
     """What the index holds for one record: space-separated tokens, fields split by BOUNDARY."""
 
     record_id: int

@@ -13,12 +13,13 @@ from typing import Any
 
 from app import marc
 from app.db.identifiers import CONTENT_KEY, identifier_pairs
+from app.plain_data import PlainData
 from app.search.collation import title_sort_key
 from app.search.document import SearchDocument, search_document
 
 
 @dataclass(frozen=True, slots=True)
-class PreparedRecord:
+class PreparedRecord(PlainData):
     """A record made ready to store under any number: everything stored about it but its
     number (001) and the time of the write (005), computed once (see prepare_record).
 
