@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Select
@@ -11,14 +10,6 @@ from sqlalchemy.orm import Session
 
 from app.search.document import SearchDocument
 from app.search.query import Expr
-
-
-@dataclass(frozen=True, slots=True)
-class IdRange:
-    """Record numbers from `low` up to, not including, `high`."""
-
-    low: int
-    high: int
 
 
 class SearchBackend(Protocol):
@@ -39,19 +30,10 @@ class SearchBackend(Protocol):
         """Whether no record is indexed at all (a new or lost index)."""
         ...
 
-    # Record numbers the index keeps its entries in blocks of, or None. With blocks, the newest
-    # matches are best asked for a few blocks at a time, newest first: the index then reads
-    # only those blocks' entries (see app.search.postgres_fts).
-    @property
-    def block(self) -> int | None: ...
-
-    def matching(
-        self, expr: Expr, *, ids: IdRange, years: Sequence[int] = ()
-    ) -> Select[tuple[int]]:
-        """A statement selecting the ids (one column, `id`) of the records the expression finds,
-        of those numbered in `ids` (others may come too: the caller keeps to the range); with
-        `years`, only those published in one of them (the caller still checks the year column:
-        this narrows the matches in the index, before they are read)."""
+    def matching(self, expr: Expr, *, years: Sequence[int] = ()) -> Select[tuple[int]]:
+        """A statement selecting the ids (one column, `id`) of the records the expression finds;
+        with `years`, only those published in one of them (the caller still checks the year
+        column: this narrows the matches in the index, before they are read)."""
         ...
 
     def documents(

@@ -22,14 +22,6 @@ locale, and the index must fold exactly as the query side and the SQLite index d
 
 Only a phrase of three words or more needs more than the index (its pairs may lie apart): its
 candidates are checked against the words in record_search_text, which ranking reads too.
-
-Every term ends with the block of record numbers its record is in (BLOCK_MARK and the number
-divided by BLOCK): GIN answers with row addresses, in no order of number, so a search for the
-newest matches of common words had to visit every match's row before it could keep the newest
-2,000 (a query of three words found in 38,000 records of a million: 110 ms for the rows alone,
-one-off EXPLAIN ANALYZE). With the block in the term, the searcher asks for the newest blocks
-first (SearchBackend.block) and GIN reads only their part of each word's records: 17 ms for
-the same query. A search over every record asks for the terms of every block.
 """
 
 from __future__ import annotations
@@ -58,7 +50,6 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR, insert
 from sqlalchemy.orm import Session
 
 from app.db.engine import insert_rows
-from app.search.backend import IdRange
 from app.search.document import ALL_PARTS, BOUNDARY, PARTS, SearchDocument, year_token
 from app.search.query import And, Expr, Not, SearchField
 from app.search.query import Text as Words
@@ -73,11 +64,6 @@ FIELD_MARKS = {
     SearchField.PUBLISHER.value: "\ue005",
 }
 PAIR_MARK = "\ue006"
-BLOCK_MARK = "\ue007"
-# Record numbers per block: few enough blocks that a search over every record names them all in
-# its query (16 at a million records), enough that the newest block or two hold the 2,000 newest
-# matches of a word found in one record in twenty.
-BLOCK = 1 << 16
 # A word in any part: unmarked (series, notes) or behind one of the fields' marks.
 _EVERY_MARK = ["", *FIELD_MARKS.values()]
 
@@ -125,23 +111,6 @@ def index_terms(document: SearchDocument) -> set[str]:
     return terms
 
 
-def stored_terms(document: SearchDocument) -> list[str]:
-    """The terms of a record's document as the index holds them: each with its record's block."""
-    block = _block_suffix(document.record_id // BLOCK)
-    return [term + block for term in index_terms(document)]
-
-
-def _block_suffix(block: int) -> str:
-    return f"{BLOCK_MARK}{block}"
-
-
-def _blocks(ids: IdRange) -> list[str]:
-    """The block suffixes of a range of record numbers, newest first (one for an empty range,
-    so that a query is still well-formed: the statement's range then leaves every row out)."""
-    first, last = ids.low // BLOCK, max(ids.high - 1, ids.low) // BLOCK
-    return [_block_suffix(block) for block in range(last, first - 1, -1)]
-
-
 def _lexeme(key: str) -> str:
     return "'" + key.replace("\\", "\\\\").replace("'", "''") + "'"
 
@@ -154,9 +123,8 @@ def _tsvector_text(terms: Collection[str]) -> str:
     return "'" + "' '".join(terms) + "'" if terms else ""
 
 
-def _text_query(text: Words, blocks: Sequence[str]) -> str:
-    """The terms a word or phrase needs, as a tsquery: exactly its records for one word or two,
-    in these blocks (a truncated word, whose terms end in no one block, in any)."""
+def _text_query(text: Words) -> str:
+    """The terms a word or phrase needs, as a tsquery: exactly its records for one word or two."""
     tokens = tokens_of(text)
     marks = [FIELD_MARKS[text.field.value]] if text.field is not None else _EVERY_MARK
     if len(tokens) == 1:
@@ -166,10 +134,8 @@ def _text_query(text: Words, blocks: Sequence[str]) -> str:
         marks = [PAIR_MARK + mark for mark in marks]
     needed = []
     for n, key in enumerate(keys):
-        if text.prefix and n == len(keys) - 1:
-            forms = [_lexeme(mark + key) + ":*" for mark in marks]
-        else:
-            forms = [_lexeme(mark + key + block) for mark in marks for block in blocks]
+        truncated = ":*" if text.prefix and n == len(keys) - 1 else ""
+        forms = [_lexeme(mark + key) + truncated for mark in marks]
         needed.append(forms[0] if len(forms) == 1 else "(" + " | ".join(forms) + ")")
     return needed[0] if len(needed) == 1 else "(" + " & ".join(needed) + ")"
 
@@ -183,17 +149,16 @@ def _is_exact(expr: Expr) -> bool:
     return all(_is_exact(item) for item in expr.items)
 
 
-def tsquery_text(expr: Expr, blocks: Sequence[str]) -> str:
-    """Compile a pruned, positive expression into a tsquery on the terms of these blocks:
-    exactly the records it finds there when _is_exact, else a few more (an exclusion the index
-    cannot decide is left out)."""
+def tsquery_text(expr: Expr) -> str:
+    """Compile a pruned, positive expression into a tsquery on the terms: exactly the records it
+    finds when _is_exact, else a few more (an exclusion the index cannot decide is left out)."""
     if isinstance(expr, Words):
-        return _text_query(expr, blocks)
+        return _text_query(expr)
     if isinstance(expr, Not):
-        return f"!{tsquery_text(expr.item, blocks)}"
+        return f"!{tsquery_text(expr.item)}"
     items = [item for item in expr.items if not isinstance(item, Not) or _is_exact(item)]
     joiner = " & " if isinstance(expr, And) else " | "
-    return "(" + joiner.join(tsquery_text(item, blocks) for item in items) + ")"
+    return "(" + joiner.join(tsquery_text(item) for item in items) + ")"
 
 
 def _like_pattern(tokens: Sequence[str], *, prefix: bool) -> str:
@@ -237,7 +202,7 @@ class PostgresFts:
     ) -> None:
         if not documents:
             return
-        terms = [{"id": d.record_id, "terms": _tsvector_text(stored_terms(d))} for d in documents]
+        terms = [{"id": d.record_id, "terms": _tsvector_text(index_terms(d))} for d in documents]
         words = [{"id": d.record_id, **{n: d.part(n) for n in ALL_PARTS}} for d in documents]
         if new:
             # Rows of new records, copied in (see insert_rows).
@@ -262,22 +227,13 @@ class PostgresFts:
     def is_empty(self, session: Session) -> bool:
         return session.scalar(select(record_search.c.id).limit(1)) is None
 
-    block = BLOCK
-
-    def matching(
-        self, expr: Expr, *, ids: IdRange, years: Sequence[int] = ()
-    ) -> Select[tuple[int]]:
-        blocks = _blocks(ids)
-        query = tsquery_text(expr, blocks)
+    def matching(self, expr: Expr, *, years: Sequence[int] = ()) -> Select[tuple[int]]:
+        query = tsquery_text(expr)
         if years:
             # One tsquery: the GIN index intersects the words and the years itself.
-            published = " | ".join(
-                _lexeme(year_token(year) + block) for year in years for block in blocks
-            )
+            published = " | ".join(_lexeme(year_token(year)) for year in years)
             query = f"{query} & ({published})"
-        statement = select(record_search.c.id.label("id")).where(
-            _terms_match(query), record_search.c.id >= ids.low, record_search.c.id < ids.high
-        )
+        statement = select(record_search.c.id.label("id")).where(_terms_match(query))
         if _is_exact(expr):
             return statement
         return statement.join(

@@ -13,7 +13,6 @@ keep a few dozen); the year column still decides.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.db.models import MAX_KEY, StoredRecord
-from app.search.backend import IdRange, SearchBackend
+from app.search.backend import SearchBackend
 from app.search.filters import conditions
 from app.search.query import Expr, Filters, SearchQuery, has_positive, in_titles
 from app.search.ranking import Ranker
@@ -126,15 +125,11 @@ def _cursor(sort: Sort, after: dict[str, Any]) -> _RankCursor | _SortCursor:
         raise InvalidCursor(str(error)) from error
 
 
-_NO_NUMBERS = IdRange(0, 0)
-
-
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     expr: Expr | None
     where: list[ColumnElement[bool]]
     years: tuple[int, ...] = ()  # a year range the index narrows the matches to (see _years)
-    numbers: IdRange = _NO_NUMBERS  # every record number there is (see Searcher._prepare)
 
 
 def _years(filters: Filters) -> tuple[int, ...]:
@@ -215,8 +210,7 @@ class Searcher:
         self._count_bound = count_bound
         self._rank_window = rank_window
 
-    def _prepare(self, query: SearchQuery, session: Session | None = None) -> _Prepared:
-        """The query checked and compiled; with a session, for the records there are now."""
+    def _prepare(self, query: SearchQuery) -> _Prepared:
         expr = None
         if query.text is not None:
             expr = prune(query.text)
@@ -226,27 +220,19 @@ class Searcher:
                 raise EmptyQuery(
                     "the query only excludes; say what to look for as well (a word or phrase)"
                 )
-        numbers = _NO_NUMBERS
-        if session is not None and expr is not None:
-            newest = session.scalar(select(func.max(StoredRecord.id)))
-            numbers = IdRange(0, (newest or 0) + 1)
         return _Prepared(
             expr=expr,
             where=conditions(query.filters, org_code=self._org_code),
             years=_years(query.filters),
-            numbers=numbers,
         )
 
     def _select(
-        self, prepared: _Prepared, *columns: Any, ids: IdRange | None = None
+        self, prepared: _Prepared, *columns: Any
     ) -> tuple[Select[Any], ColumnElement[int] | InstrumentedAttribute[int]]:
-        """Matching records with these columns, and the id column to order them by; `ids`: the
-        numbers wanted (default: all), which the index may use to read less."""
+        """Matching records with these columns, and the id column to order them by."""
         if prepared.expr is None:
             return select(StoredRecord.id, *columns).where(*prepared.where), StoredRecord.id
-        matched = self.backend.matching(
-            prepared.expr, ids=ids or prepared.numbers, years=prepared.years
-        ).subquery("matched")
+        matched = self.backend.matching(prepared.expr, years=prepared.years).subquery("matched")
         statement = (
             select(matched.c.id, *columns)
             .join_from(matched, StoredRecord, StoredRecord.id == matched.c.id)
@@ -270,7 +256,7 @@ class Searcher:
         """One page of matches. Raises EmptyQuery, or ValueError for a cursor that is not ours.
 
         sort None is relevance for a query with words, else the order of last update."""
-        prepared = self._prepare(query, session)
+        prepared = self._prepare(query)
         if sort is None:
             sort = Sort.RELEVANCE if prepared.expr is not None else Sort.UPDATED
         if sort is Sort.RELEVANCE and prepared.expr is None:
@@ -296,15 +282,15 @@ class Searcher:
         return Hits(ids, next_key, total=total, total_exact=total_exact, facets=facets)
 
     def _counted(self, session: Session, prepared: _Prepared) -> list[Any]:
-        return self._newest(
-            session,
+        statement, id_column = self._select(
             prepared,
             StoredRecord.language,
             StoredRecord.material,
             StoredRecord.year,
             StoredRecord.status,
-            limit=self._count_bound + 1,
         )
+        statement = statement.order_by(id_column.desc()).limit(self._count_bound + 1)
+        return _rows(session, statement)
 
     @staticmethod
     def _facets(rows: Sequence[Any]) -> Facets:
@@ -326,71 +312,15 @@ class Searcher:
         limit: int | None = None,
     ) -> list[int]:
         """Matching ids, newest first, optionally below or at/above an id."""
-        rows = self._newest(session, prepared, below=below, at_least=at_least, limit=limit)
-        return [row[0] for row in rows]
-
-    def _newest(
-        self,
-        session: Session,
-        prepared: _Prepared,
-        *columns: Any,
-        below: int | None = None,
-        at_least: int | None = None,
-        limit: int | None = None,
-    ) -> list[Any]:
-        """Matching records (their id, then these columns), newest first, optionally below or
-        at/above an id: up to `limit` of them, asked of the index a few blocks at a time, newest
-        first, when it keeps blocks (SearchBackend.block)."""
-        block = self.backend.block
-        if block is None or limit is None or prepared.expr is None:
-            return self._newest_in(session, prepared, columns, below, at_least, limit)
-        floor = at_least or 0
-        top = prepared.numbers.high if below is None else min(below, prepared.numbers.high)
-        found: list[Any] = []
-        high, low = top, max(floor, (top - 1) // block * block)  # the newest block
-        while high > floor:
-            found.extend(
-                self._newest_in(
-                    session, prepared, columns, high, low, limit - len(found), part=True
-                )
-            )
-            if len(found) >= limit:
-                break
-            # The next part: as many numbers again as read so far, or as many more as the
-            # matches found so far say the rest of the limit takes, whichever is more.
-            read = top - low
-            wanted = (limit - len(found)) * read // len(found) if found else top
-            high, low = low, max(floor, (low - max(read, wanted)) // block * block)
-        return found
-
-    def _newest_in(
-        self,
-        session: Session,
-        prepared: _Prepared,
-        columns: Sequence[Any],
-        below: int | None,
-        at_least: int | None,
-        limit: int | None,
-        *,
-        part: bool = False,
-    ) -> list[Any]:
-        ids = None
-        if prepared.expr is not None:
-            high = prepared.numbers.high if below is None else min(below, prepared.numbers.high)
-            ids = IdRange(at_least or 0, max(high, at_least or 0))
-        statement, id_column = self._select(prepared, *columns, ids=ids)
+        statement, id_column = self._select(prepared)
         if below is not None:
             statement = statement.where(id_column < below)
-        if at_least:
+        if at_least is not None:
             statement = statement.where(id_column >= at_least)
-        # In a part of the numbers, the matches are best looked up in the index, then sorted:
-        # ordered by the bare id, PostgreSQL would rather walk the part's rows in order and
-        # check each one's terms, which reads every row of a part where matches are few.
-        order = (id_column + 0) if part else id_column
-        statement = statement.order_by(order.desc())
+        statement = statement.order_by(id_column.desc())
         if limit is not None:
             statement = statement.limit(limit)
-        return _rows(session, statement)
+        return [row[0] for row in _rows(session, statement)]
 
     def _window_part(
         self, session: Session, prepared: _Prepared, edge: int | None, *, floor: int = 0
@@ -432,7 +362,11 @@ class Searcher:
         are) and the newest matches of any kind; both parts are bounded by rank_window."""
         assert prepared.expr is not None
         in_title = in_titles(prepared.expr)
-        titled = dataclasses.replace(prepared, expr=in_title) if in_title != prepared.expr else None
+        titled = (
+            _Prepared(in_title, prepared.where, prepared.years)
+            if in_title != prepared.expr
+            else None
+        )
         title_edge = None if after is None else after.title_edge
         edge = None if after is None else after.edge
         if after is None and counted is not None:
@@ -535,14 +469,14 @@ class Searcher:
 
     def count(self, session: Session, query: SearchQuery) -> tuple[int, bool]:
         """How many records match, up to the count bound, and whether that is all of them."""
-        statement, _ = self._select(self._prepare(query, session))
+        statement, _ = self._select(self._prepare(query))
         bounded = statement.limit(self._count_bound + 1).subquery()
         found = session.scalar(select(func.count()).select_from(bounded)) or 0
         return min(found, self._count_bound), found <= self._count_bound
 
     def count_all(self, session: Session, query: SearchQuery) -> int:
         """How many records match, however many that is (no bound: slower on common words)."""
-        statement, _ = self._select(self._prepare(query, session))
+        statement, _ = self._select(self._prepare(query))
         return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
 
     def rows_after(
@@ -550,9 +484,8 @@ class Searcher:
     ) -> list[Any]:
         """Matching records above `after_id` in ascending id order, as rows of their id and
         these columns of StoredRecord: how an export walks a result, one query a batch."""
-        prepared = self._prepare(query, session)
-        after = IdRange(after_id + 1, max(prepared.numbers.high, after_id + 1))
-        statement, id_column = self._select(prepared, *columns, ids=after)
+        prepared = self._prepare(query)
+        statement, id_column = self._select(prepared, *columns)
         statement = statement.where(id_column > after_id).order_by(id_column).limit(limit)
         return _rows(session, statement)
 

@@ -14,7 +14,6 @@ from sqlalchemy import literal_column as sql_literal
 from sqlalchemy.orm import Session
 
 from app.db.engine import insert_rows
-from app.search.backend import IdRange
 from app.search.document import ALL_PARTS, PARTS, SearchDocument, year_token
 from app.search.query import Expr, Not, Or
 from app.search.query import Text as Words
@@ -90,11 +89,7 @@ class SqliteFts5:
     def is_empty(self, session: Session) -> bool:
         return session.scalar(select(record_search.c.id).limit(1)) is None
 
-    block = None  # FTS5 reads each word's records in order of number, and stops when told
-
-    def matching(
-        self, expr: Expr, *, ids: IdRange, years: Sequence[int] = ()
-    ) -> Select[tuple[int]]:
+    def matching(self, expr: Expr, *, years: Sequence[int] = ()) -> Select[tuple[int]]:
         query = fts5_query(expr)
         if years:
             published = " OR ".join(f'"{year_token(year)}"' for year in years)

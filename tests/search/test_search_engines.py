@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from app import marc
 from app.db.engine import Database
-from app.search.backend import IdRange, backend_for
+from app.search.backend import backend_for
 from app.search.form import FormError, SearchForm
 from app.search.parser import parse_keywords
 from app.search.query import SearchField, SearchQuery, Status
@@ -265,8 +265,7 @@ def test_the_index_itself_narrows_words_to_the_years_asked(
     backend = backend_for(database.engine.dialect.name)
     for expr in (parse_keywords("ca dao"), parse_keywords("dao", field=SearchField.TITLE)):
         with database.reader() as session:
-            every = IdRange(0, max(dated.values()) + 10)
-            ids = session.scalars(backend.matching(expr, ids=every, years=(1995, 2001))).all()
+            ids = session.scalars(backend.matching(expr, years=(1995, 2001))).all()
         assert sorted(ids) == [dated[1995], dated[2001]]
 
 
@@ -300,59 +299,6 @@ def test_beyond_the_count_bound_the_total_is_a_flagged_lower_bound(
     assert page.facets.status[0].count == 3
     # Every match is still listed once: the ranked window, then the older ones.
     assert sorted(item.id for item in page.items) == ids
-
-
-@pytest.fixture
-def blocks_of_four(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PostgreSQL's index keeps record numbers in blocks of 4 rather than 65,536, so that a
-    few records span several (SQLite's keeps none: the same searches, unchanged)."""
-    from app.search import postgres_fts
-
-    monkeypatch.setattr(postgres_fts, "BLOCK", 4)
-    monkeypatch.setattr(postgres_fts.PostgresFts, "block", 4)
-
-
-@pytest.mark.usefixtures("blocks_of_four")
-def test_the_newest_matches_are_found_across_blocks_of_numbers(
-    database: Database, clock: SteppingClock
-) -> None:
-    service = RecordService(
-        database, org_code=TEST_ORG, clock=clock, search_count_bound=5, search_rank_window=2
-    )
-    ids = []
-    for n in range(30):
-        rare = " hiếm" if n in (3, 17) else ""
-        common = " thường" if n % 3 else ""
-        note = "cũ" if n < 10 else None
-        record = mrk(f"Sách số {n}{rare}{common}", note=note, year=2000 + n % 3)
-        ids.append(service.create(record, marc.Format.MRK).found.id)
-    common = [i for n, i in enumerate(ids) if n % 3]
-
-    def search(q: str, **form: Any) -> tuple[int | None, bool, list[int]]:
-        page = service.search(SearchForm(q=q, **form).query(), limit=40, totals=True)
-        return page.total, page.total_exact, [item.id for item in page.items]
-
-    assert search("hiem") == (2, True, [ids[17], ids[3]])
-    # The newest five matches are counted, in whichever blocks they are; all are listed once.
-    total, exact, found = search("thuong")
-    assert (total, exact) == (5, False)
-    assert sorted(found) == common
-    published_2001 = [i for n, i in enumerate(ids) if n % 3 == 1]
-    assert sorted(search("thuong", year_from=2001, year_to=2001)[2]) == published_2001
-    old_ones = [i for n, i in enumerate(ids) if n % 3 and n < 10]
-    assert search("thuong cu", year_from=2001, year_to=2002)[:2] == (5, False)
-    assert sorted(search("thuong cu")[2]) == old_ones
-    # Paging by cursor crosses the blocks too, each match once.
-    seen: list[int] = []
-    after = None
-    while True:
-        query = SearchForm(q="sach").query()
-        page = service.search(query, limit=7, after=after)
-        seen.extend(item.id for item in page.items)
-        if page.next_key is None:
-            break
-        after = page.next_key
-    assert sorted(seen) == ids
 
 
 def test_totals_count_the_filtered_matches_when_the_newest_matches_are_filtered_out(
