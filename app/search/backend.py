@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import Select
@@ -10,6 +11,38 @@ from sqlalchemy.orm import Session
 
 from app.search.document import SearchDocument
 from app.search.query import Expr
+
+
+@dataclass(frozen=True, slots=True)
+class MatchEstimate:
+    """An engine's estimate of how many records an expression finds, of how many there are,
+    and what finding one match through its index costs, in checks of a record walked past."""
+
+    matches: float
+    records: float
+    lookup_cost: float
+
+    def walked(self, wanted: int, span: int | None = None) -> float:
+        """How many records walking newest first checks to find the newest `wanted` matches,
+        among the newest `span` record numbers (None: all). Record numbers are taken as dense
+        (a deleted record keeps its number and its row)."""
+        if self.matches < 1:
+            return self.records if span is None else min(self.records, span)
+        walked = self.records * wanted / self.matches
+        return walked if span is None else min(walked, span)
+
+    def looked_up(self) -> float:
+        """What looking every match up in the index costs, in records checked."""
+        return self.matches * self.lookup_cost
+
+    def index_first(self, wanted: int, span: int | None = None) -> bool:
+        """Whether those matches come sooner from looking every match up in the index and
+        sorting them than from walking the records newest first (see `walked`)."""
+        return self.looked_up() < self.walked(wanted, span)
+
+    def cost(self, wanted: int, span: int | None = None) -> float:
+        """What finding those matches costs the better way, in records checked."""
+        return min(self.looked_up(), self.walked(wanted, span))
 
 
 class SearchBackend(Protocol):
@@ -30,10 +63,20 @@ class SearchBackend(Protocol):
         """Whether no record is indexed at all (a new or lost index)."""
         ...
 
-    def matching(self, expr: Expr, *, years: Sequence[int] = ()) -> Select[tuple[int]]:
+    def matching(
+        self, expr: Expr, *, years: Sequence[int] = (), among: Sequence[int] | None = None
+    ) -> Select[tuple[int]]:
         """A statement selecting the ids (one column, `id`) of the records the expression finds;
         with `years`, only those published in one of them (the caller still checks the year
-        column: this narrows the matches in the index, before they are read)."""
+        column: this narrows the matches in the index, before they are read); with `among`,
+        only those of these records."""
+        ...
+
+    def estimate(
+        self, session: Session, expr: Expr, *, years: Sequence[int] = ()
+    ) -> MatchEstimate | None:
+        """How many records `matching` would find, when the engine's planner needs telling how
+        best to find the newest of them (see MatchEstimate.index_first); None: it knows."""
         ...
 
     def documents(

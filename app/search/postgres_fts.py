@@ -20,6 +20,14 @@ its own, so a right truncation (`word*`) of one kind never reaches another. Term
 here (app.search.text), not by to_tsvector: PostgreSQL's parser depends on the database's
 locale, and the index must fold exactly as the query side and the SQLite index do.
 
+GIN answers with row addresses in no order of record number, so the newest matches of a search
+come either from walking the records newest first and checking each one's terms, or from looking
+every match up in the index and sorting them. PostgreSQL's planner estimates the matches well
+but takes a check of a record's terms for nearly free, when it costs about as much as finding a
+match through the index (a phrase found in 20,000 records of a million: 135 ms walking, 65 ms
+through the index; one-off, bench/README.md): `estimate` hands its estimate to the searcher,
+which chooses (app.search.backend.MatchEstimate).
+
 Only a phrase of three words or more needs more than the index (its pairs may lie apart): its
 candidates are checked against the words in record_search_text, which ranking reads too.
 """
@@ -39,17 +47,20 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    any_,
     bindparam,
     cast,
     literal,
     not_,
     or_,
     select,
+    text,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR, insert
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR, insert
 from sqlalchemy.orm import Session
 
 from app.db.engine import insert_rows
+from app.search.backend import MatchEstimate
 from app.search.document import ALL_PARTS, BOUNDARY, PARTS, SearchDocument, year_token
 from app.search.query import And, Expr, Not, SearchField
 from app.search.query import Text as Words
@@ -64,6 +75,9 @@ FIELD_MARKS = {
     SearchField.PUBLISHER.value: "\ue005",
 }
 PAIR_MARK = "\ue006"
+# What finding a match through the index, then sorting, costs in checks of a record walked past
+# (3.2 µs a match against 1.35 µs a record, at a million records; one-off, bench/README.md).
+LOOKUP_COST = 2.5
 # A word in any part: unmarked (series, notes) or behind one of the fields' marks.
 _EVERY_MARK = ["", *FIELD_MARKS.values()]
 
@@ -161,6 +175,16 @@ def tsquery_text(expr: Expr) -> str:
     return "(" + joiner.join(tsquery_text(item) for item in items) + ")"
 
 
+def _match_query(expr: Expr, years: Sequence[int]) -> str:
+    """The tsquery of an expression, published in one of these years if any are given."""
+    query = tsquery_text(expr)
+    if not years:
+        return query
+    # One tsquery: the GIN index intersects the words and the years itself.
+    published = " | ".join(_lexeme(year_token(year)) for year in years)
+    return f"{query} & ({published})"
+
+
 def _like_pattern(tokens: Sequence[str], *, prefix: bool) -> str:
     # Tokens are letters and digits (text.py), so none holds a LIKE wildcard.
     return "% " + " ".join(tokens) + ("%" if prefix else " %")
@@ -192,6 +216,13 @@ def _terms_match(tsquery: str) -> ColumnElement[bool]:
 # array, the driver would quote and escape every element in Python, which cost more than the
 # rest of the import.
 _stored_terms = cast(bindparam("terms", type_=Text), TSVECTOR)
+# The planner's estimates of the records a tsquery finds and of all the records, in one plan:
+# its first part's rows, then its second's. Text, not a select made and compiled each time,
+# which took longer than the server's planning (one-off).
+_ESTIMATE = text(
+    "EXPLAIN (FORMAT JSON) SELECT 1 FROM record_search WHERE terms @@ CAST(:query AS tsquery)"
+    " UNION ALL SELECT 1 FROM record_search"
+)
 
 
 class PostgresFts:
@@ -227,18 +258,28 @@ class PostgresFts:
     def is_empty(self, session: Session) -> bool:
         return session.scalar(select(record_search.c.id).limit(1)) is None
 
-    def matching(self, expr: Expr, *, years: Sequence[int] = ()) -> Select[tuple[int]]:
-        query = tsquery_text(expr)
-        if years:
-            # One tsquery: the GIN index intersects the words and the years itself.
-            published = " | ".join(_lexeme(year_token(year)) for year in years)
-            query = f"{query} & ({published})"
+    def matching(
+        self, expr: Expr, *, years: Sequence[int] = (), among: Sequence[int] | None = None
+    ) -> Select[tuple[int]]:
+        query = _match_query(expr, years)
         statement = select(record_search.c.id.label("id")).where(_terms_match(query))
+        if among is not None:
+            # One array, not a parameter an id: 2,000 of those cost more than the query.
+            ids = ARRAY(BigInteger)
+            listed = cast(bindparam("among", list(among), type_=ids), ids)
+            statement = statement.where(record_search.c.id == any_(listed))
         if _is_exact(expr):
             return statement
         return statement.join(
             record_search_text, record_search_text.c.id == record_search.c.id
         ).where(_in_words(expr))
+
+    def estimate(
+        self, session: Session, expr: Expr, *, years: Sequence[int] = ()
+    ) -> MatchEstimate | None:
+        plan = session.connection().scalar(_ESTIMATE, {"query": _match_query(expr, years)})
+        matched, every = (part["Plan Rows"] for part in plan[0]["Plan"]["Plans"])
+        return MatchEstimate(matches=matched, records=every, lookup_cost=LOOKUP_COST)
 
     def documents(
         self, session: Session, ids: Sequence[int], parts: Collection[str]

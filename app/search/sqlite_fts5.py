@@ -14,6 +14,7 @@ from sqlalchemy import literal_column as sql_literal
 from sqlalchemy.orm import Session
 
 from app.db.engine import insert_rows
+from app.search.backend import MatchEstimate
 from app.search.document import ALL_PARTS, PARTS, SearchDocument, year_token
 from app.search.query import Expr, Not, Or
 from app.search.query import Text as Words
@@ -89,13 +90,25 @@ class SqliteFts5:
     def is_empty(self, session: Session) -> bool:
         return session.scalar(select(record_search.c.id).limit(1)) is None
 
-    def matching(self, expr: Expr, *, years: Sequence[int] = ()) -> Select[tuple[int]]:
+    def matching(
+        self, expr: Expr, *, years: Sequence[int] = (), among: Sequence[int] | None = None
+    ) -> Select[tuple[int]]:
         query = fts5_query(expr)
         if years:
             published = " OR ".join(f'"{year_token(year)}"' for year in years)
             query = f"({query}) AND (year : ({published}))"
         match = sql_literal(TABLE).op("MATCH")(query)
-        return select(record_search.c.id.label("id")).where(match)
+        statement = select(record_search.c.id.label("id")).where(match)
+        if among is not None:
+            statement = statement.where(record_search.c.id.in_(among))
+        return statement
+
+    def estimate(
+        self, session: Session, expr: Expr, *, years: Sequence[int] = ()
+    ) -> MatchEstimate | None:
+        # FTS5 reads its lists of matches in record number order, newest first when asked:
+        # nothing to tell SQLite's planner.
+        return None
 
     def documents(
         self, session: Session, ids: Sequence[int], parts: Collection[str]

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from sqlalchemy import select, text
+import pytest
+from sqlalchemy import Engine, select, text
 
 from app.db.engine import create_database
 from app.db.models import StoredRecord
@@ -23,3 +24,17 @@ def test_an_index_hint_reaches_sqlite_and_its_plan(tmp_path: Path) -> None:
     with engine.connect() as connection:
         plan = " ".join(str(row) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
     assert f"COVERING INDEX {FILTER_INDEX}" in plan
+
+
+def test_postgresql_plans_each_statement_for_its_own_values(engine: Engine) -> None:
+    # A plan made once for any values would serve every search the plan of some earlier one.
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    database = create_database(engine.url.render_as_string(hide_password=False))
+    try:
+        with database.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == (
+                "force_custom_plan"
+            )
+    finally:
+        database.engine.dispose()  # type: ignore[union-attr]

@@ -321,9 +321,32 @@ def test_totals_count_the_filtered_matches_when_the_newest_matches_are_filtered_
     assert (page.total, page.total_exact) == (3, False)
 
 
+def analyse(database: Database) -> None:
+    """Give PostgreSQL's planner statistics of the index, which its estimates come from (see
+    SearchBackend.estimate): without them it gives none, and the searcher takes its default
+    path. SQLite's index needs none."""
+    if database.engine.dialect.name == "postgresql":
+        with database.writer.begin() as session:
+            session.execute(text("ANALYZE record_search"))
+
+
+# PostgreSQL's ways to the newest matches, chosen by the planner's statistics and the cost of a
+# look-up in the index (app.search.postgres_fts.LOOKUP_COST): none (the planner chooses), the
+# index always (and title matches checked among the counted ones), walking always.
+WAYS = [(False, None), (True, 0.001), (True, 1000.0)]
+WAY_IDS = ["no statistics", "looked up", "walked"]
+
+
+@pytest.mark.parametrize(("statistics", "lookup_cost"), WAYS, ids=WAY_IDS)
 def test_relevance_pages_cover_every_match_once_while_records_are_added(
-    database: Database, clock: SteppingClock
+    database: Database,
+    clock: SteppingClock,
+    monkeypatch: pytest.MonkeyPatch,
+    statistics: bool,
+    lookup_cost: float | None,
 ) -> None:
+    if lookup_cost is not None:
+        monkeypatch.setattr("app.search.postgres_fts.LOOKUP_COST", lookup_cost)
     service = RecordService(
         database, org_code=TEST_ORG, clock=clock, search_count_bound=100, search_rank_window=4
     )
@@ -332,6 +355,8 @@ def test_relevance_pages_cover_every_match_once_while_records_are_added(
         return service.create(mrk(title), marc.Format.MRK).found.id
 
     ids = [add("Sách về thư viện" if n % 3 else "Thư viện") for n in range(11)]
+    if statistics:
+        analyse(database)
     query = SearchForm(q="thu vien").query()
     seen: list[int] = []
     after = None
@@ -483,12 +508,51 @@ def test_an_old_title_match_outranks_newer_note_matches_beyond_the_window(
     assert sorted(seen) == sorted([in_title, *in_notes])
 
 
+@pytest.mark.parametrize(("statistics", "lookup_cost"), WAYS, ids=WAY_IDS)
+def test_a_title_match_past_the_newest_matches_but_counted_ranks_first(
+    database: Database,
+    clock: SteppingClock,
+    monkeypatch: pytest.MonkeyPatch,
+    statistics: bool,
+    lookup_cost: float | None,
+) -> None:
+    if lookup_cost is not None:
+        monkeypatch.setattr("app.search.postgres_fts.LOOKUP_COST", lookup_cost)
+    service = RecordService(
+        database, org_code=TEST_ORG, clock=clock, search_count_bound=4, search_rank_window=2
+    )
+
+    def add(title: str, note: str | None = None) -> int:
+        return service.create(mrk(title, note=note), marc.Format.MRK).found.id
+
+    # More title matches than the count bound, most of them old: checking the counted ids is
+    # then the quickest way to the title matches among them, where the index is unordered.
+    old_titles = [add(f"Thư viện cũ {n}") for n in range(6)]
+    for n in range(4):
+        add(f"Sách cũ {n}", note="Dùng trong thư viện")
+    counted_title = add("Thư viện số")  # the third newest match: counted, not in the window
+    newest = [add(f"Sách {n}", note="Dùng trong thư viện") for n in range(2)]
+    if statistics:
+        analyse(database)
+    page = service.search(SearchForm(q="thu vien").query(), limit=3, totals=True)
+    assert [item.id for item in page.items] == [counted_title, *reversed(newest)]
+    rest = service.search(SearchForm(q="thu vien").query(), limit=20, after=page.next_key)
+    assert set(old_titles) <= {item.id for item in rest.items}
+
+
+@pytest.mark.parametrize(("statistics", "lookup_cost"), WAYS, ids=WAY_IDS)
 def test_title_matches_are_looked_for_among_the_newest_count_bound_matches(
-    database: Database, clock: SteppingClock
+    database: Database,
+    clock: SteppingClock,
+    monkeypatch: pytest.MonkeyPatch,
+    statistics: bool,
+    lookup_cost: float | None,
 ) -> None:
     """Where title matches are rare among many matches, looking for them further back than the
     count bound would read every match: an older title match then follows in the tail, and
-    pages are the same with totals or without."""
+    pages are the same with totals or without, whichever way PostgreSQL finds them."""
+    if lookup_cost is not None:
+        monkeypatch.setattr("app.search.postgres_fts.LOOKUP_COST", lookup_cost)
     service = RecordService(
         database, org_code=TEST_ORG, clock=clock, search_count_bound=4, search_rank_window=2
     )
@@ -499,6 +563,8 @@ def test_title_matches_are_looked_for_among_the_newest_count_bound_matches(
     in_title = add("Thư viện số")
     in_notes = [add(f"Sách {n}", note="Dùng trong thư viện") for n in range(6)]
     recent_title = add("Thư viện mở")
+    if statistics:
+        analyse(database)
     query = SearchForm(q="thu vien").query()
     orders = []
     for totals in (True, False):
@@ -516,6 +582,23 @@ def test_title_matches_are_looked_for_among_the_newest_count_bound_matches(
     assert with_totals[0] == recent_title  # a title match among the newest four
     assert with_totals[-1] == in_title  # beyond them: last, as the oldest match
     assert sorted(with_totals) == sorted([in_title, *in_notes, recent_title])
+
+
+def test_the_estimate_of_matches_follows_the_statistics(
+    service: RecordService, make: Make, database: Database
+) -> None:
+    for n in range(40):
+        make("Rừng xanh" if n % 4 == 0 else f"Sách {n}")
+    analyse(database)
+    backend = backend_for(database.engine.dialect.name)
+    with database.reader() as session:
+        estimate = backend.estimate(session, parse_keywords("rung"))
+    if database.engine.dialect.name == "sqlite":
+        assert estimate is None  # FTS5 reads its matches newest first: no choice to make
+        return
+    assert estimate is not None
+    assert estimate.records >= 40
+    assert 1 <= estimate.matches <= 20  # ten records of forty
 
 
 @pytest.mark.parametrize("q", ["a (b OR -c)", "title:(a OR -b) c", "-(a -b)", "a -(b OR -c)"])
