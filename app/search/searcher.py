@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from app.db.engine import BINARY_RESULTS
 from app.db.models import MAX_KEY, StoredRecord
 from app.search.backend import MatchEstimate, SearchBackend
 from app.search.filters import conditions
@@ -574,7 +575,7 @@ class Searcher:
         prepared = self._prepare(query)
         statement, id_column = self._select(prepared, *columns)
         statement = statement.where(id_column > after_id).order_by(id_column).limit(limit)
-        return _rows(session, statement)
+        return _rows(session, statement.execution_options(**{BINARY_RESULTS: True}))
 
     def validate(self, query: SearchQuery) -> None:
         """Raise EmptyQuery now rather than in the middle of a streamed answer."""
