@@ -20,6 +20,13 @@ _SQLITE_BEGIN = "catalog_sqlite_begin"
 # 115,000 -> 315,000 records/s at the database (one-off). For plain columns (integers, text,
 # bytes), which every format returns alike.
 BINARY_RESULTS = "catalog_binary_results"
+# An execution option: the statement is never prepared by the driver, so the server plans it
+# for its own values each time. psycopg prepares a statement run five times on a connection,
+# and the server may then keep one plan for any values: a search's best plan depends on its
+# words (walking the records or looking matches up: app.search.postgres_fts), and the plan of
+# the words of some earlier search took a phrase from 30 to 130 ms (one-off). Only for such
+# statements: planning every statement of an import each time cost it about a tenth.
+CUSTOM_PLAN = "catalog_custom_plan"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,22 +83,15 @@ def _install_sqlite_hooks(engine: Engine, busy_timeout_ms: int) -> None:
 
 
 def _install_postgres_hooks(engine: Engine) -> None:
-    # psycopg prepares a statement run five times on a connection, and the server may then plan
-    # it once for any values. A search's best plan depends on its words (walking the records
-    # or looking matches up in the index: app.search.postgres_fts), and that plan, made for
-    # the words of some earlier search, took a phrase from 30 to 130 ms (one-off). Each
-    # statement is planned for its own values.
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SET plan_cache_mode = force_custom_plan")
-        dbapi_connection.commit()
-
+    # The execution options BINARY_RESULTS and CUSTOM_PLAN, as psycopg's own arguments.
     @event.listens_for(engine, "do_execute")
     def _do_execute(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
-        if not context.execution_options.get(BINARY_RESULTS):
+        options = context.execution_options
+        binary, custom = options.get(BINARY_RESULTS), options.get(CUSTOM_PLAN)
+        if not (binary or custom):
             return False  # SQLAlchemy executes it as usual
-        cursor.execute(statement, parameters, binary=True)
+        prepare = False if custom else None  # None: psycopg's own rule
+        cursor.execute(statement, parameters, binary=True if binary else None, prepare=prepare)
         return True
 
 

@@ -59,7 +59,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR, insert
 from sqlalchemy.orm import Session
 
-from app.db.engine import insert_rows
+from app.db.engine import CUSTOM_PLAN, insert_rows
 from app.search.backend import MatchEstimate
 from app.search.document import ALL_PARTS, BOUNDARY, PARTS, SearchDocument, year_token
 from app.search.query import And, Expr, Not, SearchField
@@ -229,7 +229,7 @@ _stored_terms = cast(bindparam("terms", type_=Text), TSVECTOR)
 _ESTIMATE = text(
     "EXPLAIN (FORMAT JSON) SELECT 1 FROM record_search WHERE terms @@ CAST(:query AS tsquery)"
     " UNION ALL SELECT 1 FROM record_search"
-)
+).execution_options(**{CUSTOM_PLAN: True})
 
 
 class PostgresFts:

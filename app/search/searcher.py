@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.db.engine import BINARY_RESULTS
+from app.db.engine import BINARY_RESULTS, CUSTOM_PLAN
 from app.db.models import MAX_KEY, StoredRecord
 from app.search.backend import MatchEstimate, SearchBackend
 from app.search.filters import conditions
@@ -185,8 +185,9 @@ def _rows(session: Session, statement: Select[Any]) -> list[Row[Any]]:
     """Run a select of plain columns on the session's connection: the ORM's handling of each
     row adds nothing to plain columns, and costs more than the query itself at 2,000 rows.
     Fetched at once: psycopg takes some 4 µs a row fetched one by one, 10 ms of a search for a
-    common word (cProfile, one-off)."""
-    return list(session.connection().execute(statement).all())
+    common word (cProfile, one-off). Planned for its own values (see CUSTOM_PLAN)."""
+    planned = statement.execution_options(**{CUSTOM_PLAN: True})
+    return list(session.connection().execute(planned).all())
 
 
 def _newest_first(
@@ -559,13 +560,15 @@ class Searcher:
         """How many records match, up to the count bound, and whether that is all of them."""
         statement, _ = self._select(self._prepare(query))
         bounded = statement.limit(self._count_bound + 1).subquery()
-        found = session.scalar(select(func.count()).select_from(bounded)) or 0
+        counting = select(func.count()).select_from(bounded)
+        found = session.scalar(counting.execution_options(**{CUSTOM_PLAN: True})) or 0
         return min(found, self._count_bound), found <= self._count_bound
 
     def count_all(self, session: Session, query: SearchQuery) -> int:
         """How many records match, however many that is (no bound: slower on common words)."""
         statement, _ = self._select(self._prepare(query))
-        return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+        counting = select(func.count()).select_from(statement.subquery())
+        return session.scalar(counting.execution_options(**{CUSTOM_PLAN: True})) or 0
 
     def rows_after(
         self, session: Session, query: SearchQuery, *columns: Any, after_id: int, limit: int

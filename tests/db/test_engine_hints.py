@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import BigInteger, Engine, LargeBinary, literal, select, text
 
-from app.db.engine import BINARY_RESULTS, create_database
+from app.db.engine import BINARY_RESULTS, CUSTOM_PLAN, create_database
 from app.db.models import StoredRecord
 from app.search.searcher import FILTER_INDEX
 
@@ -26,18 +26,24 @@ def test_an_index_hint_reaches_sqlite_and_its_plan(tmp_path: Path) -> None:
     assert f"COVERING INDEX {FILTER_INDEX}" in plan
 
 
-def test_postgresql_plans_each_statement_for_its_own_values(engine: Engine) -> None:
-    # A plan made once for any values would serve every search the plan of some earlier one.
+@pytest.mark.parametrize("custom", [False, True])
+def test_a_statement_for_custom_plans_is_never_prepared(engine: Engine, custom: bool) -> None:
+    # psycopg prepares a statement run five times; the server may then plan it once for any
+    # values, and a search would get the plan of some earlier search's words.
     if engine.dialect.name != "postgresql":
-        pytest.skip("a PostgreSQL setting")
-    database = create_database(engine.url.render_as_string(hide_password=False))
-    try:
-        with database.engine.connect() as connection:
-            assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == (
-                "force_custom_plan"
-            )
-    finally:
-        database.engine.dispose()  # type: ignore[union-attr]
+        pytest.skip("psycopg's prepared statements")
+    marker = f"custom_{custom}"
+    statement = select(literal(1, BigInteger).label(marker)).execution_options(
+        **{CUSTOM_PLAN: custom}
+    )
+    with engine.connect() as connection:
+        for _ in range(8):
+            assert connection.execute(statement).scalar() == 1
+        prepared = connection.exec_driver_sql(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %(marker)s",
+            {"marker": f"%{marker}%"},
+        ).scalar()
+    assert prepared == (0 if custom else 1)
 
 
 @pytest.mark.parametrize("binary", [False, True])
