@@ -212,7 +212,7 @@ def _listed(column: Column[int], ids: Sequence[int]) -> ColumnElement[bool]:
     """The column is one of these ids: as one array, not a parameter an id (the driver and
     SQLAlchemy handle each of those in Python: for a thousand, more than the query takes)."""
     array = ARRAY(BigInteger)
-    return column == any_(cast(bindparam("ids", list(ids), type_=array), array))
+    return column == any_(cast(bindparam("ids", list(ids), type_=array, unique=True), array))
 
 
 def _terms_match(tsquery: str) -> ColumnElement[bool]:
