@@ -25,7 +25,7 @@ BINARY_RESULTS = "catalog_binary_results"
 # and the server may then keep one plan for any values: a search's best plan depends on its
 # words (walking the records or looking matches up: app.search.postgres_fts), and the plan of
 # the words of some earlier search took a phrase from 30 to 130 ms (one-off). Only for such
-# statements: planning every statement of an import each time cost it about a tenth.
+# statements: the others, an import's above all, keep the plans psycopg prepares.
 CUSTOM_PLAN = "catalog_custom_plan"
 
 

@@ -261,13 +261,10 @@ class Searcher:
     def _select(
         self, prepared: _Prepared, *columns: Any, among: Sequence[int] | None = None
     ) -> tuple[Select[Any], ColumnElement[int] | InstrumentedAttribute[int]]:
-        """Matching records with these columns (of those `among`, if given), and the id column
-        to order them by."""
+        """Matching records with these columns (of those `among`, if given: for a query with
+        words), and the id column to order them by."""
         if prepared.expr is None:
-            statement = select(StoredRecord.id, *columns).where(*prepared.where)
-            if among is not None:
-                statement = statement.where(StoredRecord.id.in_(among))
-            return statement, StoredRecord.id
+            return select(StoredRecord.id, *columns).where(*prepared.where), StoredRecord.id
         matched = self.backend.matching(prepared.expr, years=prepared.years, among=among).subquery(
             "matched"
         )
@@ -499,11 +496,13 @@ class Searcher:
         among them; where the engine's index reads its matches in no order of number, checking
         each counted id can cost far less than walking or looking up every title match (a
         phrase found in 20,000 titles of a million records: 56-82 ms walking; one-off)."""
-        if titled.estimate is None or titled.expr is None:
+        # A later page (title_edge known) takes back every title match above the edge, in no
+        # limited number: no way to choose, nothing to estimate.
+        if titled.estimate is None or titled.expr is None or title_edge is not None:
             return titled, None
         estimate = self._estimate(session, titled.expr, titled.years)
         titled = dataclasses.replace(titled, estimate=estimate)
-        if estimate is None or counted is None or title_edge is not None:
+        if estimate is None or counted is None:
             return titled, None
         among = [row[0] for row in counted[: self._count_bound]]
         if len(among) * estimate.lookup_cost < estimate.cost(self._rank_window + 1, span):

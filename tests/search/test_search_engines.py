@@ -337,16 +337,22 @@ WAYS = [(False, None), (True, 0.001), (True, 1000.0)]
 WAY_IDS = ["no statistics", "looked up", "walked"]
 
 
-@pytest.mark.parametrize(("statistics", "lookup_cost"), WAYS, ids=WAY_IDS)
+@pytest.fixture(params=WAYS, ids=WAY_IDS)
+def statistics(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, database: Database
+) -> Callable[[], None]:
+    """One of WAYS: what a test calls once its records are in (analyse them, or nothing)."""
+    analysed, lookup_cost = request.param
+    if lookup_cost is not None:
+        monkeypatch.setattr("app.search.postgres_fts.LOOKUP_COST", lookup_cost)
+    return (lambda: analyse(database)) if analysed else (lambda: None)
+
+
 def test_relevance_pages_cover_every_match_once_while_records_are_added(
     database: Database,
     clock: SteppingClock,
-    monkeypatch: pytest.MonkeyPatch,
-    statistics: bool,
-    lookup_cost: float | None,
+    statistics: Callable[[], None],
 ) -> None:
-    if lookup_cost is not None:
-        monkeypatch.setattr("app.search.postgres_fts.LOOKUP_COST", lookup_cost)
     service = RecordService(
         database, org_code=TEST_ORG, clock=clock, search_count_bound=100, search_rank_window=4
     )
@@ -355,8 +361,7 @@ def test_relevance_pages_cover_every_match_once_while_records_are_added(
         return service.create(mrk(title), marc.Format.MRK).found.id
 
     ids = [add("Sách về thư viện" if n % 3 else "Thư viện") for n in range(11)]
-    if statistics:
-        analyse(database)
+    statistics()
     query = SearchForm(q="thu vien").query()
     seen: list[int] = []
     after = None
@@ -508,16 +513,11 @@ def test_an_old_title_match_outranks_newer_note_matches_beyond_the_window(
     assert sorted(seen) == sorted([in_title, *in_notes])
 
 
-@pytest.mark.parametrize(("statistics", "lookup_cost"), WAYS, ids=WAY_IDS)
 def test_a_title_match_past_the_newest_matches_but_counted_ranks_first(
     database: Database,
     clock: SteppingClock,
-    monkeypatch: pytest.MonkeyPatch,
-    statistics: bool,
-    lookup_cost: float | None,
+    statistics: Callable[[], None],
 ) -> None:
-    if lookup_cost is not None:
-        monkeypatch.setattr("app.search.postgres_fts.LOOKUP_COST", lookup_cost)
     service = RecordService(
         database, org_code=TEST_ORG, clock=clock, search_count_bound=4, search_rank_window=2
     )
@@ -532,27 +532,21 @@ def test_a_title_match_past_the_newest_matches_but_counted_ranks_first(
         add(f"Sách cũ {n}", note="Dùng trong thư viện")
     counted_title = add("Thư viện số")  # the third newest match: counted, not in the window
     newest = [add(f"Sách {n}", note="Dùng trong thư viện") for n in range(2)]
-    if statistics:
-        analyse(database)
+    statistics()
     page = service.search(SearchForm(q="thu vien").query(), limit=3, totals=True)
     assert [item.id for item in page.items] == [counted_title, *reversed(newest)]
     rest = service.search(SearchForm(q="thu vien").query(), limit=20, after=page.next_key)
     assert set(old_titles) <= {item.id for item in rest.items}
 
 
-@pytest.mark.parametrize(("statistics", "lookup_cost"), WAYS, ids=WAY_IDS)
 def test_title_matches_are_looked_for_among_the_newest_count_bound_matches(
     database: Database,
     clock: SteppingClock,
-    monkeypatch: pytest.MonkeyPatch,
-    statistics: bool,
-    lookup_cost: float | None,
+    statistics: Callable[[], None],
 ) -> None:
     """Where title matches are rare among many matches, looking for them further back than the
     count bound would read every match: an older title match then follows in the tail, and
     pages are the same with totals or without, whichever way PostgreSQL finds them."""
-    if lookup_cost is not None:
-        monkeypatch.setattr("app.search.postgres_fts.LOOKUP_COST", lookup_cost)
     service = RecordService(
         database, org_code=TEST_ORG, clock=clock, search_count_bound=4, search_rank_window=2
     )
@@ -563,8 +557,7 @@ def test_title_matches_are_looked_for_among_the_newest_count_bound_matches(
     in_title = add("Thư viện số")
     in_notes = [add(f"Sách {n}", note="Dùng trong thư viện") for n in range(6)]
     recent_title = add("Thư viện mở")
-    if statistics:
-        analyse(database)
+    statistics()
     query = SearchForm(q="thu vien").query()
     orders = []
     for totals in (True, False):
