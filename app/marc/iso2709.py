@@ -37,6 +37,8 @@ from app.marc.slim import (
     FORBIDDEN_IN_ISO2709_DATA,
     INDICATORS,
     SUBFIELD_CODES,
+    blank_signs_in,
+    only_blanks,
 )
 from app.marc.streams import PrefixedStream, Window
 
@@ -387,7 +389,8 @@ def _utf8_field(tag: str, body: bytes) -> tuple[Field, bool] | None:
     if is_control_tag(tag):
         if _DELIMITER in text:
             return None
-        return control_field(tag, text), CONTROL_TAG.match(tag) is not None
+        normal = CONTROL_TAG.match(tag) is not None and not blank_signs_in(tag, text)
+        return control_field(tag, text), normal
     pieces = text.split(_DELIMITER)
     head = pieces[0]
     if len(head) != 2 or len(pieces) < 2 or not head.isascii():
@@ -435,8 +438,10 @@ def _decode_field(
     if len(head) > 2:
         lost = decoder.decode(head[2:], tag, warnings)
         # An error, like every repair that loses text: the record is refused, not stored cut.
+        # Blanks lose nothing (a third indicator written as '\\', say).
+        report = warning if only_blanks(lost) else error
         warnings.append(
-            error(
+            report(
                 "data-before-subfield",
                 f"{tag}: text {lost!r} before the first subfield was dropped",
                 tag=tag,

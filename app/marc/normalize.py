@@ -12,8 +12,10 @@ character, a dropped field, an indicator replaced by a guess. The others are war
 * tags: 1-2 digit tags are zero-padded ("tag-padded"); a field whose tag cannot be written as
   MARCXML (for instance "0 2", "000", or a data field tagged "00A") is dropped ("invalid-tag");
 * control fields go before data fields, as MARCXML requires ("control-field-order");
-* indicators: an uppercase letter becomes lowercase, anything else outside [0-9a-z ] becomes
-  blank ("invalid-indicator");
+* indicators: an uppercase letter becomes lowercase and a sign for a blank (slim.BLANK_SIGNS:
+  '#', a backslash, a no-break space) a blank, warnings; anything else outside [0-9a-z ]
+  becomes blank, an error, since that blank is a guess ("invalid-indicator");
+* the fixed-length fields 006-008: signs for a blank become blanks ("blank-sign");
 * subfield codes outside the MARCXML set: a blank or control code followed by a letter or
   digit is taken as a stray character before the real code; a letter with a diacritic loses
   it (á → a); otherwise the text joins the previous subfield, or becomes $a
@@ -41,6 +43,7 @@ from app.marc.records import (
     new_record,
 )
 from app.marc.slim import (
+    BLANK_SIGNS,
     CONTROL_TAG,
     DATA_TAG,
     FORBIDDEN_CHARACTERS,
@@ -48,6 +51,8 @@ from app.marc.slim import (
     LEADER,
     LEADER_CHARACTERS,
     SUBFIELD_CODES,
+    blank_signs_in,
+    blanks_for_signs,
 )
 
 REPLACEMENT = "\ufffd"
@@ -120,7 +125,10 @@ def _is_normal(field: Field) -> bool:
     if not isinstance(tag, str):
         return False
     if field.control_field:
-        return bool(CONTROL_TAG.match(tag)) and _is_clean(field.data)
+        data = field.data
+        return (
+            bool(CONTROL_TAG.match(tag)) and _is_clean(data) and not blank_signs_in(tag, data or "")
+        )
     subfields = field.subfields
     if not DATA_TAG.match(tag) or is_control_tag(tag) or not subfields:
         return False
@@ -168,6 +176,11 @@ def _normalize_field(field: Field, warnings: list[MarcProblem]) -> Field | None:
                 warning("invalid-tag", f"control data in field {tag} kept as $a", tag=tag)
             )
             return data_field(tag, " ", " ", [("a", data)])
+        if blank_signs_in(tag, data):
+            warnings.append(
+                warning("blank-sign", f"{tag}: '#' and backslashes read as blanks", tag=tag)
+            )
+            data = blanks_for_signs(data)
         return control_field(tag, data)
     if is_control_tag(tag):
         # A control tag holding subfields: MARCXML and ISO 2709 both want plain data.
@@ -220,6 +233,13 @@ def _normalize_indicator(value: str, tag: str, which: int, warnings: list[MarcPr
     value = str(value)
     if value in INDICATORS and len(value) == 1:
         return value
+    if value in BLANK_SIGNS:
+        warnings.append(
+            warning(
+                "invalid-indicator", f"{tag} indicator {which} {value!r} read as a blank", tag=tag
+            )
+        )
+        return " "
     repaired = value.lower() if len(value) == 1 and "A" <= value <= "Z" else " "
     # Lower-casing keeps the meaning; anything else would store a guess.
     report = warning if repaired != " " else error

@@ -24,3 +24,27 @@ LEADER_CHARACTERS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM
 LEADER = re.compile(
     r"[0-9]{5}[0-9A-Za-z ][0-9A-Za-z][0-9A-Za-z ]{2}a22[0-9]{5}[0-9A-Za-z ]{3}4500\Z"
 )
+
+
+# Signs that others' data writes for a blank: '#' as MARC 21's documentation prints one, a
+# backslash as MarcEdit's mnemonic form and FOLIO's MARC-in-JSON do, a no-break space. Read as
+# the blank they stand for, nothing is guessed (unlike any other character where one belongs).
+BLANK_SIGNS = frozenset("#\\\u00a0")
+# The fixed-length control fields: every position a code or a blank, none of them a sign above.
+FIXED_LENGTH_TAGS = frozenset(("006", "007", "008"))
+_BLANK_SIGN = re.compile("[#\\\\\u00a0]")
+
+
+def blank_signs_in(tag: str, data: str) -> bool:
+    """Whether a control field holds signs for a blank where a blank belongs (see BLANK_SIGNS)."""
+    return tag in FIXED_LENGTH_TAGS and _BLANK_SIGN.search(data) is not None
+
+
+def blanks_for_signs(data: str) -> str:
+    """A fixed-length field's data with its signs for a blank made blanks."""
+    return _BLANK_SIGN.sub(" ", data)
+
+
+def only_blanks(text: str) -> bool:
+    """Whether text is blanks and signs for a blank only: dropping it loses nothing."""
+    return not text.strip("".join((" ", *BLANK_SIGNS)))

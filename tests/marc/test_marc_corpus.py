@@ -127,3 +127,30 @@ def test_the_corpus_validates_without_blocking_real_records(corpus: Corpus) -> N
         # A YAZ fixture whose leader/06 is "0": not a MARC 21 record type.
         "record-type": {"marcxml/yaz/marc4.xml"},
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "records"),
+    [
+        # Evergreen writes blank indicators as '#', FOLIO's JSON as backslashes (008 too), and
+        # pymarc's regression file has a blank before the first subfield code.
+        ("iso2709/evergreen/FSL.marc", 52),
+        ("iso2709/evergreen/sample_acq_order.mrc", 10),
+        ("iso2709/pymarc/regression45.dat", 12),
+        ("json/folio/ChalmersFOLIOExamples.json", 62),
+    ],
+)
+def test_signs_for_a_blank_are_read_as_blanks_without_blocking_the_record(
+    corpus: Corpus, name: str, records: int
+) -> None:
+    parsed = corpus.read(name)
+    accepted = [item for item in parsed if isinstance(item, marc.ParsedRecord)]
+    assert len(accepted) == records
+    for item in accepted:
+        assert not [w for w in item.warnings if w.severity == "error"], (name, item.position)
+        for field in item.record.fields:
+            if field.control_field:
+                if field.tag in {"006", "007", "008"}:
+                    assert not set(field.data) & {"#", "\\"}
+            else:
+                assert set(field.indicators) <= set(" 0123456789abcdefghijklmnopqrstuvwxyz")

@@ -87,6 +87,26 @@ def test_indicators_and_subfield_codes_outside_marcxml_are_repaired() -> None:
     )
 
 
+def test_signs_for_a_blank_are_warnings_and_any_other_sign_an_error() -> None:
+    record = _record(
+        marc.Field(tag="008", data="200101s2020\\\\vm ###"),
+        _field("245", ("!", "0"), ("a", "Tựa")),
+        _field("650", ("#", "\\"), ("a", "Thư viện")),
+        _field("651", ("\u00a0", "7"), ("a", "Hà Nội")),
+    )
+    normalized, problems = marc.normalize(record)
+    assert normalized["008"].data == "200101s2020  vm    "
+    assert normalized["650"].indicators == marc.Indicators(" ", " ")
+    assert normalized["651"].indicators == marc.Indicators(" ", "7")
+    assert [(p.tag, p.code, p.severity) for p in problems] == [
+        ("008", "blank-sign", "warning"),
+        ("245", "invalid-indicator", "error"),
+        ("650", "invalid-indicator", "warning"),
+        ("650", "invalid-indicator", "warning"),
+        ("651", "invalid-indicator", "warning"),
+    ]
+
+
 def test_fields_marcxml_cannot_hold_are_dropped_with_a_warning() -> None:
     record = _record(
         _field("245", ("1", "0"), ("a", "Sách")),
