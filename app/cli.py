@@ -32,6 +32,7 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.exc import DBAPIError
 
 from app import marc
 from app.db import migrations
@@ -561,7 +562,26 @@ def z3950_serve(
 
 def main() -> None:
     """Entry point of the `catalog` command."""
-    app()
+    try:
+        app()
+    except DBAPIError as error:
+        # On a new machine the usual cause is a database never upgraded: say what to run.
+        err.print(f"[red]{_database_trouble(error)}[/red]")
+        raise SystemExit(EXIT_REJECTED) from None
+
+
+def _database_trouble(error: DBAPIError) -> str:
+    try:
+        behind = migrations.behind_by(Settings().database_url)
+    except DBAPIError:
+        behind = None
+    if behind is not None:
+        current, head = behind
+        return (
+            f"the database is at migration {current or 'none (it is empty)'}, this version "
+            f"needs {head}: run `catalog db upgrade` first"
+        )
+    return f"database error: {error.orig}"
 
 
 # -- members: institutions, keys, audit ---------------------------------------------------------

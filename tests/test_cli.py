@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from app import marc
-from app.cli import app
+from app.cli import app, main
 from app.db import migrations
 
 from support import ENGINES, fresh_database_url
@@ -141,3 +141,19 @@ def test_upgrade_builds_a_missing_index(catalog_env: str) -> None:
     assert "building it" in upgraded.output
     found = runner.invoke(app, ["export", "--q", "so do", "--format", "json"])
     assert found.stdout.count('"leader"') == 1
+
+
+def test_a_database_never_upgraded_is_named_with_what_to_run(
+    catalog_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # main(), as the installed command runs, not the Typer app: the message is main()'s.
+    monkeypatch.setattr("sys.argv", ["catalog", "imports"])
+
+    with pytest.raises(SystemExit) as exit_:
+        main()
+
+    assert exit_.value.code == 1
+    message = " ".join(capsys.readouterr().err.split())
+    assert "none (it is empty)" in message
+    assert f"needs {migrations.head_revision()}: run `catalog db upgrade` first" in message
+    assert "Traceback" not in message

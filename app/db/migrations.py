@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, create_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = PROJECT_ROOT / "migrations"
@@ -34,3 +34,16 @@ def head_revision() -> str | None:
 def current_revision(connection: Connection) -> str | None:
     """The migration the database says it is at, or None if it has none."""
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def behind_by(url: str) -> tuple[str | None, str | None] | None:
+    """(the database's migration, this code's newest) when the database at url is not at the
+    newest, None when it is. The database must be reachable."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = current_revision(connection)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    return None if current == head else (current, head)
