@@ -605,7 +605,7 @@ class ImportService:
             matched = set().union(*(lookup.found.get(key, frozenset()) for key in keys))
             if earlier is not None and not matched:
                 item.outcome = "duplicate"
-                item.reason = f"the same record as number {earlier + 1} of this file"
+                item.reason = f"the same record as the one at position {earlier} of this file"
                 return
             if len(matched) > 1:
                 numbers = ", ".join(str(n) for n in sorted(matched))
@@ -622,7 +622,7 @@ class ImportService:
             return
         if same is not None and same in pending:
             item.outcome = "duplicate"
-            item.reason = f"the same record as number {pending[same] + 1} of this file"
+            item.reason = f"the same record as the one at position {pending[same]} of this file"
             return
         item.outcome, item.change = "created", NewRecord(prepared.record)
         for key in [*(key for keys in prepared.keys for key in keys), *([same] if same else [])]:

@@ -192,6 +192,9 @@ def test_the_same_record_twice_in_one_file_is_stored_once(catalogue: Catalogue) 
     job = catalogue.load(one * 6)  # two batches of 4: within a batch and across them
     # Within its batch the copies are duplicates of the first; later batches find it stored.
     assert catalogue.outcomes(job) == ["created"] + ["duplicate"] * 3 + ["unchanged"] * 2
+    reasons = [o.reason for o in catalogue.imports.outcomes(job.id)]
+    # Positions count from 0 in the reason as in the report's own column.
+    assert reasons[1:4] == ["the same record as the one at position 0 of this file"] * 3
     assert catalogue.records.count_records() == 1
 
 
