@@ -71,6 +71,8 @@ class Prepared(PlainData):
     raw: bytes | None
     keys: tuple[tuple[Key, ...], ...]  # the look-up keys of each match point, in order
     record: PreparedRecord | None
+    # For a 001 without 003, matched on: the title a match on that 001 must have (title_key).
+    bare_title: str | None = None
 
     @property
     def content_key(self) -> Key | None:
@@ -102,13 +104,15 @@ def prepare(position: int, piece: Piece, context: Context) -> Prepared:
             written = None
         return Prepared(*reported, reason, written, (), None)
     keys = tuple(match_keys(summary, point, org_code=context.org_code) for point in context.match)
+    bare = bool(summary.control_number) and not summary.control_number_org
+    bare_title = title_key(summary.title) if bare and MatchPoint.CONTROL in context.match else None
     stored = prepare_record(
         record,
         org_code=context.org_code,
         summary=summary,
         number_width=len(str(context.first_number + position)),
     )
-    return Prepared(*reported, None, None, keys, stored)
+    return Prepared(*reported, None, None, keys, stored, bare_title)
 
 
 def prepare_batch(batch: list[tuple[int, Piece]], context: Context) -> list[Prepared]:
@@ -129,6 +133,15 @@ def match_keys(summary: marc.RecordSummary, point: MatchPoint, *, org_code: str)
         return tuple(("035", number.strip()[:300]) for number in summary.control_numbers)
     wanted = {MatchPoint.ISBN: "isbn", MatchPoint.ISSN: "issn", MatchPoint.LCCN: "lccn"}
     return tuple(pair for pair in identifier_pairs(summary) if pair[0] == wanted[point])
+
+
+def title_key(title: str | None) -> str:
+    """A title as two records must share it for a match on a 001 without 003 to count.
+
+    Such a 001 is nobody's number in particular: Koha's biblionumbers of two libraries collide,
+    and FOLIO writes "FOLIOstorage" in every record. Folded, letters and digits only, so that a
+    corrected diacritic or ISBD punctuation does not break the match of a record sent again."""
+    return "".join(character for character in marc.fold(title or "") if character.isalnum())
 
 
 def _clip(text: str | None, length: int) -> str | None:

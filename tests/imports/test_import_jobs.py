@@ -376,3 +376,29 @@ def test_only_a_finished_real_import_can_be_reverted(catalogue: Catalogue) -> No
     catalogue.imports.revert(again.id)
     with pytest.raises(ImportRefused, match="reverted"):
         catalogue.imports.revert(again.id)
+
+
+FOLIO = CORPUS / "json" / "folio" / "ChalmersFOLIOExamples.json"
+
+
+def folio_records() -> list[marc.Record]:
+    # FOLIO's examples: 62 different books, each with 001 "FOLIOstorage" and no 003.
+    return [p.record for p in marc.read(FOLIO.read_bytes()) if isinstance(p, marc.ParsedRecord)]
+
+
+def test_a_001_without_003_matches_only_a_record_of_the_same_title(catalogue: Catalogue) -> None:
+    first = catalogue.load(FOLIO.read_bytes())
+    assert counts(first) == {"read": 62, "created": 62}
+    assert counts(catalogue.load(FOLIO.read_bytes())) == {"read": 62, "unchanged": 62}
+
+    one, other = folio_records()[:2]
+    assert one["001"].data == other["001"].data == "FOLIOstorage"
+    insert_in_tag_order(one, data_field("500", " ", " ", [("a", "Bản sửa.")]))
+    # The same title: that 001 is this record's, sent again with a note added.
+    overlaid = catalogue.load(marc.write(one, marc.Format.MRC), match="001", action="overlay")
+    assert counts(overlaid) == {"read": 1, "updated": 1}
+    # Another title under the same bare number is another book, not a match of record 1.
+    other["245"]["a"] = "Sách khác"
+    added = catalogue.load(marc.write(other, marc.Format.MRC), match="001", action="overlay")
+    assert counts(added) == {"read": 1, "created": 1}
+    assert catalogue.records.count_records() == 63
