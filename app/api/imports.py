@@ -41,12 +41,23 @@ async def _spooled_body(request: Request) -> tuple[BinaryIO, str | None]:
             raise marc.UnreadableRecord(
                 marc.MarcProblem("no-file", "a multipart upload needs its file in the field `file`")
             )
+        if not upload.size:
+            await form.close()
+            raise _empty_upload()
         return upload.file, upload.filename
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - closed by caller
     async for chunk in request.stream():
         spool.write(chunk)
+    if not spool.tell():
+        spool.close()
+        raise _empty_upload()
     spool.seek(0)
     return spool, None  # type: ignore[return-value]
+
+
+def _empty_upload() -> marc.UnreadableRecord:
+    # Most likely a wrong path given to curl: a job that reads nothing would hide it.
+    return marc.UnreadableRecord(marc.MarcProblem("empty-upload", "the upload is empty"))
 
 
 @router.post(

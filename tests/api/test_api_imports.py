@@ -109,6 +109,18 @@ def test_options_are_checked_before_anything_is_stored(client: TestClient) -> No
     assert client.get("/api/v1/imports").json()["items"] == []
 
 
+def test_an_empty_upload_is_refused_and_queues_nothing(client: TestClient) -> None:
+    raw = client.post("/api/v1/imports", content=b"")
+    multipart = client.post(
+        "/api/v1/imports", files={"file": ("export.mrc", b"", "application/marc")}
+    )
+    for response in (raw, multipart):
+        assert response.status_code == 400
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["code"] == "empty-upload"
+    assert client.get("/api/v1/imports").json()["items"] == []
+
+
 def test_listing_and_unknown_jobs(client: TestClient) -> None:
     ids = [
         client.post("/api/v1/imports", content=VIETNAMESE.read_bytes()).json()["id"]
