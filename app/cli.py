@@ -152,6 +152,10 @@ def _files(paths: list[Path]) -> list[Path]:
                 if p.is_file() and not p.name.startswith(".") and p.suffix.lower() != ".md"
             )
         elif path.is_file():
+            if not path.stat().st_size:
+                # As over HTTP: a job that reads nothing would hide a wrong path or a failed copy.
+                err.print(f"[red]empty file: {path}[/red]")
+                raise typer.Exit(EXIT_USAGE)
             found.append(path)
         else:
             err.print(f"[red]no such file: {path}[/red]")

@@ -102,6 +102,19 @@ def test_import_of_a_missing_file_is_a_usage_error(catalog_env: str) -> None:
     assert result.exit_code == 2
 
 
+def test_import_of_an_empty_file_is_a_usage_error(catalog_env: str, tmp_path: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    empty = tmp_path / "export.mrc"
+    empty.touch()
+    result = runner.invoke(app, ["import", str(empty)])
+    assert result.exit_code == 2
+    assert "empty file" in result.output
+    engine = create_engine(catalog_env)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM import_job")).scalar() == 0
+    engine.dispose()
+
+
 def test_export_a_search_and_rebuild_the_index(catalog_env: str, tmp_path: Path) -> None:
     samples = Path(__file__).resolve().parents[1] / "sample_records" / "vietnamese-made-here.mrk"
     runner.invoke(app, ["db", "upgrade"])
