@@ -1,7 +1,5 @@
 """Imports over HTTP: upload a file (202 at once), follow its job, read its report."""
 
-import csv
-import io
 import json
 import tempfile
 from collections.abc import Iterator
@@ -14,6 +12,7 @@ from starlette.datastructures import UploadFile
 
 from app import marc
 from app.api.auth import require
+from app.api.csv_files import CSV_MEDIA_TYPE, csv_chunks
 from app.api.deps import ImportServiceDep, SettingsDep
 from app.api.problems import problem_responses
 from app.api.routes import api_base_url
@@ -189,18 +188,10 @@ def _json_report(imports: ImportService, job_id: int) -> Iterator[bytes]:
 
 
 def _csv_report(imports: ImportService, job_id: int) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(REPORT_COLUMNS)
-    for n, outcome in enumerate(imports.outcomes(job_id)):
-        writer.writerow(
-            ["" if (value := getattr(outcome, name)) is None else value for name in REPORT_COLUMNS]
-        )
-        if n % 500 == 499:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    rows = (
+        [getattr(outcome, name) for name in REPORT_COLUMNS] for outcome in imports.outcomes(job_id)
+    )
+    return csv_chunks(REPORT_COLUMNS, rows)
 
 
 @router.get(
@@ -227,7 +218,7 @@ def import_report(
     if fmt == "csv":
         return StreamingResponse(
             _csv_report(imports, job_id),
-            media_type="text/csv; charset=utf-8",
+            media_type=CSV_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="import-{job_id}.csv"'},
         )
     return StreamingResponse(_json_report(imports, job_id), media_type="application/json")

@@ -1,13 +1,12 @@
 """Usage statistics: contributions, downloads and holdings, per institution, month or format."""
 
-import csv
-import io
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.api.auth import require
+from app.api.csv_files import CSV_MEDIA_TYPE, csv_chunks
 from app.api.deps import ClockDep, StatsServiceDep
 from app.api.errors import BadQuery
 from app.api.problems import problem_responses
@@ -64,15 +63,12 @@ def read_stats(
         holdings=sum(r.holdings for r in rows),
     )
     if fmt == "csv" or (fmt is None and "text/csv" in request.headers.get("accept", "")):
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([group_by.value, "contributed", "downloaded", "holdings"])
-        for row in rows:
-            writer.writerow([row.key or "", row.contributed, row.downloaded, row.holdings])
+        table = ([row.key, row.contributed, row.downloaded, row.holdings] for row in rows)
+        header = [group_by.value, "contributed", "downloaded", "holdings"]
         name = f"stats-{group_by.value}-{first}-{last}.csv"
         return Response(
-            out.getvalue(),
-            media_type="text/csv; charset=utf-8",
+            b"".join(csv_chunks(header, table)),
+            media_type=CSV_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     return StatsOut.model_validate(

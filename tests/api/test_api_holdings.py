@@ -139,7 +139,7 @@ def test_downloads_contributions_and_holdings_are_counted_per_institution(
     csv_text = client.get(
         "/api/v1/stats", params={**params, "format": "csv"}, headers=admin
     ).text.splitlines()
-    assert csv_text[0] == "institution,contributed,downloaded,holdings"
+    assert csv_text[0] == "\ufeffinstitution,contributed,downloaded,holdings"
     assert "VN-HN01,0,5,1" in csv_text
     assert client.get("/api/v1/stats", params=params).status_code == 403
     backwards = client.get(

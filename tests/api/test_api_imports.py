@@ -69,7 +69,9 @@ def test_the_report_as_json_and_csv_and_the_rejected_records(client: TestClient)
     assert outcomes[0]["byte_offset"] == 0
     as_csv = client.get(f"/api/v1/imports/{job['id']}/report?format=csv")
     assert as_csv.headers["content-type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    # A byte-order mark first, for Excel to read it as UTF-8 (Vietnamese titles).
+    assert as_csv.content.startswith(b"\xef\xbb\xbfposition,byte_offset,")
+    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
     assert [row["outcome"] for row in rows] == [o["outcome"] for o in outcomes]
     assert rows[3]["reason"] == outcomes[3]["reason"]
     mrc = client.get(f"/api/v1/imports/{job['id']}/rejected.mrc")
