@@ -9,6 +9,7 @@ import itertools
 import os
 import shutil
 import time
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -155,3 +156,15 @@ def clear_of_a_minute_boundary(seconds: float = 10.0) -> None:
     left = 60.0 - time.time() % 60.0
     if left < seconds:
         time.sleep(left + 0.05)
+
+
+def windows_1258(text: str) -> bytes:
+    """Text as Vietnamese Windows wrote it: base letters precomposed, tones as combining marks
+    (Python's cp1258 codec encodes only that form)."""
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = b""
+    for character in text:
+        marks = unicodedata.normalize("NFD", character)
+        base = unicodedata.normalize("NFC", "".join(m for m in marks if m not in tones))
+        out += (base + "".join(m for m in marks if m in tones)).encode("cp1258")
+    return out

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from app.marc.detect import UTF8_BOM
+from app.marc.legacy_text import windows_1258_hint
 from app.marc.marc8 import decode_marc8
 from app.marc.parsed import Decoded
 from app.marc.problems import MarcProblem, RecordTooLong, error, warning
@@ -332,27 +333,12 @@ class _TextDecoder:
             warnings.append(
                 error(
                     "invalid-utf8",
-                    f"{tag}: bytes {bad!r} are not UTF-8{_legacy_reading(raw)}; replaced by U+FFFD",
+                    f"{tag}: bytes {bad!r} are not UTF-8{windows_1258_hint(raw)}"
+                    "; replaced by U+FFFD",
                     tag=tag,
                 )
             )
             return raw.decode("utf-8", errors="replace")
-
-
-def _legacy_reading(raw: bytes) -> str:
-    """How Windows-1258 reads bytes that are not UTF-8, when it reads them as letters.
-
-    Vietnamese Windows software of the 1990s and 2000s wrote Windows-1258 (or TCVN3, which
-    Python cannot read), and its exports may say UTF-8 in leader/09: showing the text as
-    Windows-1258 reads it tells the cataloguer what the file is and that converting it will
-    save it."""
-    try:
-        text = unicodedata.normalize("NFC", raw.decode("cp1258"))
-    except UnicodeDecodeError:
-        return ""
-    if not all(character.isalpha() for character in text if not character.isascii()):
-        return ""  # not text in that encoding either
-    return f" (as Windows-1258 they read {text[:40]!r}: convert the file to UTF-8)"
 
 
 def _text_decoder(leader: str, data: bytes, warnings: list[MarcProblem]) -> _TextDecoder:

@@ -10,6 +10,8 @@ import pytest
 
 from app import marc
 
+from support import windows_1258
+
 if TYPE_CHECKING:
     from conftest import Corpus
 
@@ -147,20 +149,9 @@ def test_invalid_utf8_under_leader_a_becomes_replacement_characters_with_a_warni
     }
 
 
-def _windows_1258(text: str) -> bytes:
-    # The way Vietnamese Windows writes it: base letters precomposed, tones as combining marks.
-    tones = "\u0300\u0301\u0303\u0309\u0323"
-    out = b""
-    for character in text:
-        marks = unicodedata.normalize("NFD", character)
-        base = unicodedata.normalize("NFC", "".join(m for m in marks if m not in tones))
-        out += (base + "".join(m for m in marks if m in tones)).encode("cp1258")
-    return out
-
-
 def test_a_windows_1258_field_in_a_utf8_record_is_shown_as_that_encoding_reads_it() -> None:
     good = marc.write(_record(_title("Truyện Kiều")), marc.Format.MRC)
-    legacy = good.replace("Truyện Kiều".encode(), _windows_1258("Truyện Kiều"))
+    legacy = good.replace("Truyện Kiều".encode(), windows_1258("Truyện Kiều"))
     # The record is shorter than its leader says, too: those repairs are warnings.
     (problem,) = [w for w in marc.read_one(legacy).warnings if w.severity == "error"]
     assert problem.code == "invalid-utf8"

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from app import marc
 
+from support import windows_1258
+
 if TYPE_CHECKING:
     from conftest import Corpus
 
@@ -118,3 +120,10 @@ def test_text_that_looks_like_mnemonics_survives_a_round_trip() -> None:
         ("$", "dollar code"),
         ("{", "brace code"),
     ]
+
+
+def test_a_windows_1258_line_is_shown_as_that_encoding_reads_it() -> None:
+    text = "=LDR  00000nam a2200000 i 4500\n=245  10$aTruyện Kiều\n"
+    legacy = text.replace("Truyện Kiều", "@").encode().replace(b"@", windows_1258("Truyện Kiều"))
+    (problem,) = [w for w in marc.read_one(legacy).warnings if w.code == "invalid-utf8"]
+    assert "as Windows-1258 they read '=245  10$aTruyện Kiều': convert the file" in problem.message
