@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from app.api import cip, health, holdings, imports, members, records, stats
 from app.api.auth import check_every_route_is_guarded, require
 from app.api.body import BodyLimitMiddleware
+from app.api.openapi_security import add_security
 from app.api.problems import add_problem_schemas, install_problem_handlers
 from app.api.rate_limits import RateLimiter
 from app.api.request_id import RequestIdMiddleware
@@ -140,7 +141,11 @@ def create_app(
     def openapi_with_problems() -> dict[str, Any]:
         # Error answers are declared by hand as application/problem+json and refer to Problem.
         if app.openapi_schema is None:
-            app.openapi_schema = add_problem_schemas(openapi())
+            app.openapi_schema = add_security(
+                add_problem_schemas(openapi()),
+                app.routes,
+                anonymous_read=settings.allow_anonymous_read,
+            )
         return app.openapi_schema
 
     app.openapi = openapi_with_problems  # type: ignore[method-assign]

@@ -351,3 +351,13 @@ def test_contributors_edit_their_own_records_and_040_names_who_wrote(
     ]
     versions = anonymous.get(f"{url}/versions").json()["versions"]
     assert [v["created_by"].split(" key ")[0] for v in versions] == ["VN-HN01"] * 2 + ["VN-NLV"]
+
+
+def test_the_schema_says_reading_needs_a_key_only_where_it_does(
+    apps: dict[bool, TestClient],
+) -> None:
+    for anonymous_read, client in apps.items():
+        search = client.get("/openapi.json").json()["paths"]["/api/v1/records"]["get"]
+        assert ({} in search["security"]) is anonymous_read
+        # A publisher's key may not read: without open reading, a key can be too weak.
+        assert ("403" in search["responses"]) is not anonymous_read

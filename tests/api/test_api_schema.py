@@ -53,3 +53,32 @@ def test_every_problem_type_is_documented() -> None:
     slugs = {slug for _, slug in PROBLEMS.values()} | set(OTHER_PROBLEMS)
     assert slugs - documented == set()
     assert documented - slugs == set()
+
+
+def test_guarded_operations_say_how_to_send_the_key(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["bearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The API key as a Bearer token",
+    }
+    assert schemes["apiKey"]["name"] == "X-API-Key"
+    assert schemes["basic"]["scheme"] == "basic"
+    keyed = [{"bearer": []}, {"apiKey": []}, {"basic": []}]
+    upload = schema["paths"]["/api/v1/imports"]["post"]
+    assert upload["security"] == keyed
+    assert {"401", "403", "429"} <= set(upload["responses"])
+    # Reading is open in this deployment (the default): the key is optional, never too weak.
+    search = schema["paths"]["/api/v1/records"]["get"]
+    assert search["security"] == [*keyed, {}]
+    assert {"401", "429"} <= set(search["responses"])
+    assert "403" not in search["responses"]
+    assert "security" not in schema["paths"]["/health"]["get"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if path != "/health":
+                assert operation["security"][:3] == keyed, f"{method} {path}"
+                assert "401" in operation["responses"], f"{method} {path}"
+                problem = operation["responses"]["401"]["content"]
+                assert list(problem) == ["application/problem+json"]
