@@ -7,6 +7,8 @@ from app import marc
 
 CANCELLED_ISBN = "isbn-z"  # 020 $z: found by an ISBN search, never matched on import
 CONTENT_KEY = "content"  # scheme of a record's content fingerprint (app.marc.content_fingerprint)
+# A 035 with no "(ORG)" (a 001 that came without 003) with the record's title: see titled_number.
+TITLED_NUMBER = "035t"
 
 # (OCoLC)ocm00012345, (OCoLC)on1234567890 and 12345 are all OCLC number 12345.
 _ORG_PREFIX = re.compile(r"^\s*\(([^)]*)\)\s*")
@@ -27,6 +29,24 @@ def org_of(text: str) -> str | None:
     return found.group(1).strip() if found else None
 
 
+def title_key(title: str | None) -> str:
+    """A title as two records must share it for a number of nobody's in particular to match:
+    folded, letters and digits only, so that a corrected diacritic or ISBD punctuation does not
+    break the match of a record sent again. Stored (in TITLED_NUMBER rows): changing it needs a
+    migration that rewrites them."""
+    return "".join(character for character in marc.fold(title or "") if character.isalnum())
+
+
+def titled_number(number: str, title: str | None) -> str | None:
+    """The TITLED_NUMBER value of a control number without "(ORG)", or None for no title.
+
+    Such a number is nobody's in particular: two libraries' Koha biblionumbers collide, and
+    FOLIO writes "FOLIOstorage" in every record. With its title it names one record again; a
+    record with no title to tell it apart is matched on it by nothing."""
+    key = title_key(title)
+    return f"{number.strip()}\x1f{key}"[:300] if key else None
+
+
 def identifier_pairs(summary: marc.RecordSummary) -> Iterator[tuple[str, str]]:
     """Yield the (scheme, value) rows a stored record is found by."""
     for isbn in summary.isbns:
@@ -40,3 +60,5 @@ def identifier_pairs(summary: marc.RecordSummary) -> Iterator[tuple[str, str]]:
     for number in summary.control_numbers:
         yield "035", number.strip()[:300]
         yield "ctrl", control_number_key(number)[:300]
+        if org_of(number) is None and (titled := titled_number(number, summary.title)):
+            yield TITLED_NUMBER, titled

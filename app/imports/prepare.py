@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from app import marc
-from app.db.identifiers import CONTENT_KEY, identifier_pairs
+from app.db.identifiers import CONTENT_KEY, TITLED_NUMBER, identifier_pairs, titled_number
 from app.imports.options import MatchPoint
 from app.plain_data import PlainData
 from app.services.prepared import PreparedRecord, accept, prepare_record
@@ -71,8 +71,6 @@ class Prepared(PlainData):
     raw: bytes | None
     keys: tuple[tuple[Key, ...], ...]  # the look-up keys of each match point, in order
     record: PreparedRecord | None
-    # For a 001 without 003, matched on: the title a match on that 001 must have (title_key).
-    bare_title: str | None = None
 
     @property
     def content_key(self) -> Key | None:
@@ -104,15 +102,13 @@ def prepare(position: int, piece: Piece, context: Context) -> Prepared:
             written = None
         return Prepared(*reported, reason, written, (), None)
     keys = tuple(match_keys(summary, point, org_code=context.org_code) for point in context.match)
-    bare = bool(summary.control_number) and not summary.control_number_org
-    bare_title = title_key(summary.title) if bare and MatchPoint.CONTROL in context.match else None
     stored = prepare_record(
         record,
         org_code=context.org_code,
         summary=summary,
         number_width=len(str(context.first_number + position)),
     )
-    return Prepared(*reported, None, None, keys, stored, bare_title)
+    return Prepared(*reported, None, None, keys, stored)
 
 
 def prepare_batch(batch: list[tuple[int, Piece]], context: Context) -> list[Prepared]:
@@ -128,20 +124,14 @@ def match_keys(summary: marc.RecordSummary, point: MatchPoint, *, org_code: str)
             return ()
         if org == org_code:
             return (("id", number),) if number.isdigit() else ()
-        return (("035", f"({org}){number}" if org else number),)
+        if org:
+            return (("035", f"({org}){number}"),)
+        titled = titled_number(number, summary.title)
+        return ((TITLED_NUMBER, titled),) if titled else ()
     if point is MatchPoint.SYSTEM:
         return tuple(("035", number.strip()[:300]) for number in summary.control_numbers)
     wanted = {MatchPoint.ISBN: "isbn", MatchPoint.ISSN: "issn", MatchPoint.LCCN: "lccn"}
     return tuple(pair for pair in identifier_pairs(summary) if pair[0] == wanted[point])
-
-
-def title_key(title: str | None) -> str:
-    """A title as two records must share it for a match on a 001 without 003 to count.
-
-    Such a 001 is nobody's number in particular: Koha's biblionumbers of two libraries collide,
-    and FOLIO writes "FOLIOstorage" in every record. Folded, letters and digits only, so that a
-    corrected diacritic or ISBD punctuation does not break the match of a record sent again."""
-    return "".join(character for character in marc.fold(title or "") if character.isalnum())
 
 
 def _clip(text: str | None, length: int) -> str | None:

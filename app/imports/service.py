@@ -26,8 +26,8 @@ from app.db.engine import Database
 from app.db.imports import ImportRepository
 from app.db.models import ImportJob
 from app.db.records import RecordRepository
-from app.imports.options import Action, ImportOptions, MatchPoint
-from app.imports.prepare import Context, Key, Piece, Prepared, Preparer, title_key
+from app.imports.options import Action, ImportOptions
+from app.imports.prepare import Context, Piece, Prepared, Preparer
 from app.imports.upload import PIECE_BYTES, UploadStream, record_streams
 from app.services.errors import RecordDeleted, RecordNotFound, VersionMismatch
 from app.services.records import (
@@ -600,17 +600,9 @@ class ImportService:
         if options.action is Action.ADD or lookup is None:
             item.outcome, item.change = "created", NewRecord(prepared.record)
             return
-        within_file = _keys_within_file(prepared, options)
-        for point, keys, own_keys in zip(options.match, prepared.keys, within_file, strict=True):
-            earlier = next((pending[key] for key in own_keys if key in pending), None)
+        for keys in prepared.keys:
+            earlier = next((pending[key] for key in keys if key in pending), None)
             matched = set().union(*(lookup.found.get(key, frozenset()) for key in keys))
-            if point is MatchPoint.CONTROL and prepared.bare_title is not None:
-                matched = {
-                    number
-                    for number in matched
-                    if title_key(marc.summarize(lookup.records[number].record).title)
-                    == prepared.bare_title
-                }
             if earlier is not None and not matched:
                 item.outcome = "duplicate"
                 item.reason = f"the same record as the one at position {earlier} of this file"
@@ -633,7 +625,7 @@ class ImportService:
             item.reason = f"the same record as the one at position {pending[same]} of this file"
             return
         item.outcome, item.change = "created", NewRecord(prepared.record)
-        for key in [*(key for keys in within_file for key in keys), *([same] if same else [])]:
+        for key in [*(key for keys in prepared.keys for key in keys), *([same] if same else [])]:
             pending.setdefault(key, item.position)
 
     def _on_match(
@@ -717,17 +709,6 @@ def _incoming(piece: Piece) -> marc.Record:
     parsed = marc.parse(piece) if isinstance(piece, marc.RawRecord) else piece
     assert isinstance(parsed, marc.ParsedRecord)
     return parsed.record
-
-
-def _keys_within_file(prepared: Prepared, options: ImportOptions) -> list[tuple[Key, ...]]:
-    """The keys that make a record of this file the same as an earlier one of it, per match
-    point: those of prepared.keys, a 001 without 003 with its title (see title_key)."""
-    return [
-        tuple((scheme, f"{value}\x1f{prepared.bare_title}") for scheme, value in keys)
-        if point is MatchPoint.CONTROL and prepared.bare_title is not None
-        else keys
-        for point, keys in zip(options.match, prepared.keys, strict=True)
-    ]
 
 
 def _batches(items: Iterator[tuple[int, Piece]], size: int) -> Iterator[list[tuple[int, Piece]]]:

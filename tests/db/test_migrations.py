@@ -12,12 +12,20 @@ from alembic.util.exc import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
+from app import marc
 from app.db import migrations
 from app.db.engine import Database, create_database
 from app.search.form import SearchForm
 from app.services.records import RecordService
 
-from support import ENGINES, TEST_ORG, SteppingClock, fresh_database_url, load_samples
+from support import (
+    CORPUS,
+    ENGINES,
+    TEST_ORG,
+    SteppingClock,
+    fresh_database_url,
+    load_samples,
+)
 
 
 @pytest.mark.parametrize("kind", ENGINES)
@@ -216,4 +224,33 @@ def test_going_back_before_current_version_json_gives_each_version_its_text(
     versions = [service.version(first, n) for n in (1, 2)]
     current = service.get(first).summary.title
     assert versions[0].summary.title == versions[1].summary.title == current
+    database.engine.dispose()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_the_titled_numbers_migration_writes_them_for_records_stored_before(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    config, url = _at_head(kind, request, tmp_path)
+    database = create_database(url)
+    service = RecordService(
+        database, org_code=TEST_ORG, clock=SteppingClock(datetime(2026, 12, 7, tzinfo=UTC))
+    )
+    # FOLIO's examples: every one a 001 "FOLIOstorage" without 003, kept as a bare 035.
+    folio = CORPUS / "json" / "folio" / "ChalmersFOLIOExamples.json"
+    for parsed in marc.read(folio.read_bytes()):
+        assert isinstance(parsed, marc.ParsedRecord)
+        service.create(marc.write(parsed.record, marc.Format.MRC), marc.Format.MRC)
+    rows = "SELECT record_id, value FROM record_identifier WHERE scheme = '035t' ORDER BY 1, 2"
+    with database.reader() as session:
+        written = session.execute(text(rows)).all()
+    assert len(written) == 62
+    assert all(value.startswith("FOLIOstorage\x1f") for _, value in written)
+
+    command.downgrade(config, "20261207_titled_numbers-1")
+    with database.reader() as session:
+        assert session.execute(text(rows)).all() == []
+    command.upgrade(config, "head")
+    with database.reader() as session:
+        assert session.execute(text(rows)).all() == written
     database.engine.dispose()  # type: ignore[union-attr]

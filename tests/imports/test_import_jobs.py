@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from app import marc
 from app.db.engine import Database
+from app.db.identifiers import TITLED_NUMBER, titled_number
 from app.db.models import ImportJob
 from app.imports.options import ImportOptions
 from app.imports.service import ImportRefused, ImportService, JobStatus
@@ -402,3 +403,37 @@ def test_a_001_without_003_matches_only_a_record_of_the_same_title(catalogue: Ca
     added = catalogue.load(marc.write(other, marc.Format.MRC), match="001", action="overlay")
     assert counts(added) == {"read": 1, "created": 1}
     assert catalogue.records.count_records() == 63
+
+
+def test_a_001_without_003_is_looked_up_with_its_title_not_alone(catalogue: Catalogue) -> None:
+    catalogue.load(FOLIO.read_bytes())
+    # The database is asked for that number with that title: one record, not the 62 sharing it.
+    titled = titled_number("FOLIOstorage", "Pålslagning")
+    assert titled == "FOLIOstorage\x1fpalslagning"
+    assert len(catalogue.records.lookup({(TITLED_NUMBER, titled)}).records) == 1
+
+
+def test_a_001_without_003_and_without_a_title_to_tell_it_apart_matches_nothing(
+    catalogue: Catalogue,
+) -> None:
+    one, other, third = folio_records()[:3]
+    one["245"]["a"], other["245"]["a"], third["245"]["a"] = "...", "[?]", "—"
+    assert (
+        counts(catalogue.load(b"".join(marc.write(r, marc.Format.MRC) for r in (one, other))))[
+            "created"
+        ]
+        == 2
+    )
+    overlaid = catalogue.load(marc.write(third, marc.Format.MRC), match="001", action="overlay")
+    assert counts(overlaid) == {"read": 1, "created": 1}
+
+
+def test_the_same_001_without_003_and_title_twice_in_a_file_is_one_record(
+    catalogue: Catalogue,
+) -> None:
+    one = folio_records()[0]
+    again = folio_records()[0]
+    insert_in_tag_order(again, data_field("500", " ", " ", [("a", "Bản sửa.")]))
+    data = marc.write(one, marc.Format.MRC) + marc.write(again, marc.Format.MRC)
+    job = catalogue.load(data, match="001")
+    assert catalogue.outcomes(job) == ["created", "duplicate"]
