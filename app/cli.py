@@ -4,6 +4,7 @@ Thin: parse, call, print."""
 
 import csv
 import json
+import logging
 import os
 import shutil
 import signal
@@ -58,6 +59,8 @@ from app.services.members import InstitutionKind, MemberService
 from app.services.records import ImportOutcome, RecordService
 from app.settings import Settings
 from app.startup import set_aside_start_up_objects
+
+logger = logging.getLogger(__name__)
 
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
@@ -569,23 +572,33 @@ def main() -> None:
     try:
         app()
     except DBAPIError as error:
+        logger.debug("database error", exc_info=error)
+        err.print(f"database error: {error.orig}", style="red", markup=False)
         # On a new machine the usual cause is a database never upgraded: say what to run.
-        err.print(f"[red]{_database_trouble(error)}[/red]")
+        if hint := _schema_hint():
+            err.print(hint, style="red", markup=False)
         raise SystemExit(EXIT_REJECTED) from None
 
 
-def _database_trouble(error: DBAPIError) -> str:
+def _schema_hint() -> str | None:
+    if sys.argv[1:3] == ["db", "upgrade"]:
+        return None  # the upgrade itself failed: its error is the news
     try:
         behind = migrations.behind_by(Settings().database_url)
     except DBAPIError:
-        behind = None
-    if behind is not None:
-        current, head = behind
+        return None
+    if behind is None:
+        return None
+    current, head = behind
+    if current is not None and not migrations.is_known(current):
         return (
-            f"the database is at migration {current or 'none (it is empty)'}, this version "
-            f"needs {head}: run `catalog db upgrade` first"
+            f"the database is at migration {current}, which this version does not know: it was "
+            "upgraded by a newer version of shared-catalog; run that one"
         )
-    return f"database error: {error.orig}"
+    return (
+        f"the database is at migration {current or 'none (it is empty)'}, this version needs "
+        f"{head}: run `catalog db upgrade` first"
+    )
 
 
 # -- members: institutions, keys, audit ---------------------------------------------------------

@@ -6,6 +6,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, create_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -47,3 +48,11 @@ def behind_by(url: str) -> tuple[str | None, str | None] | None:
         engine.dispose()
     head = head_revision()
     return None if current == head else (current, head)
+
+
+def is_known(revision: str) -> bool:
+    """Whether this code has the migration (a database upgraded by newer code may not)."""
+    try:
+        return ScriptDirectory(str(MIGRATIONS)).get_revision(revision) is not None
+    except CommandError:
+        return False
