@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from app.marc.detect import UTF8_BOM
-from app.marc.legacy_text import windows_1258_hint
+from app.marc.legacy_text import legacy_hint
 from app.marc.marc8 import decode_marc8
 from app.marc.parsed import Decoded
 from app.marc.problems import MarcProblem, RecordTooLong, error, warning
@@ -333,8 +333,7 @@ class _TextDecoder:
             warnings.append(
                 error(
                     "invalid-utf8",
-                    f"{tag}: bytes {bad!r} are not UTF-8{windows_1258_hint(raw)}"
-                    "; replaced by U+FFFD",
+                    f"{tag}: bytes {bad!r} are not UTF-8{legacy_hint(raw)}; replaced by U+FFFD",
                     tag=tag,
                 )
             )

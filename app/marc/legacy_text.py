@@ -1,8 +1,13 @@
-"""Text in the 8-bit encoding Vietnamese files came in before Unicode, recognised to say so."""
+"""Bytes that are not UTF-8, read as the 8-bit encoding they more likely are, to say so.
+
+MARC-8 (the other encoding leader/09 names) and Windows-1258 (that of Vietnamese files before
+Unicode)."""
 
 from __future__ import annotations
 
 import unicodedata
+
+from app.marc.marc8 import decode_marc8
 
 
 def as_windows_1258(raw: bytes) -> str | None:
@@ -21,9 +26,21 @@ def as_windows_1258(raw: bytes) -> str | None:
     return text
 
 
-def windows_1258_hint(raw: bytes) -> str:
-    """A parenthesis for a message about bytes that are not UTF-8 (see as_windows_1258)."""
-    text = as_windows_1258(raw)
-    if text is None:
-        return ""
-    return f" (as Windows-1258 they read {text.strip()[:40]!r}: convert the file to UTF-8)"
+def as_marc8(raw: bytes) -> str | None:
+    """The text MARC-8 reads in bytes that are not UTF-8, if it reads all of them, else None."""
+    decoded, issues = decode_marc8(raw)
+    text = unicodedata.normalize("NFC", decoded)
+    if issues or not all(character.isalpha() for character in text if not character.isascii()):
+        return None
+    return text
+
+
+def legacy_hint(raw: bytes) -> str:
+    """A parenthesis for a message about bytes that are not UTF-8: how MARC-8 (the likelier,
+    in a MARC record whose leader/09 is wrong) or else Windows-1258 reads them, if either
+    reads letters."""
+    if (text := as_marc8(raw)) is not None:
+        return f" (as MARC-8 they read {text.strip()[:40]!r}: leader/09 should be blank)"
+    if (text := as_windows_1258(raw)) is not None:
+        return f" (as Windows-1258 they read {text.strip()[:40]!r}: convert the file to UTF-8)"
+    return ""

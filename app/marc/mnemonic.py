@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from app.marc.legacy_text import windows_1258_hint
+from app.marc.legacy_text import legacy_hint
 from app.marc.marc8 import ansel_char, decode_marc8
 from app.marc.parsed import Decoded
 from app.marc.problems import MarcProblem, error, warning
@@ -208,7 +208,7 @@ def read_mnemonic(stream: BinaryIO | PrefixedStream) -> Iterator[Decoded | MarcP
             bad_bytes = False
         except UnicodeDecodeError:
             line, bad_bytes = raw.decode("utf-8", errors="replace"), True
-            hint = windows_1258_hint(raw.rstrip(b"\r\n"))
+            hint = legacy_hint(raw.rstrip(b"\r\n"))
         line = line.removesuffix("\n").removesuffix("\r")
         if not line.strip():
             if current is not None:

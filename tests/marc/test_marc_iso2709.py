@@ -156,10 +156,15 @@ def test_a_windows_1258_field_in_a_utf8_record_is_shown_as_that_encoding_reads_i
     (problem,) = [w for w in marc.read_one(legacy).warnings if w.severity == "error"]
     assert problem.code == "invalid-utf8"
     assert "as Windows-1258 they read 'Truyện Kiều': convert the file to UTF-8" in problem.message
+    # MARC-8 under a leader that says UTF-8 (ANSEL's marks before their letter) is told apart.
+    marc8 = good.replace("Truyện Kiều".encode(), b"Truy\xe3\xf2en Ki\xe3\xe1eu")
+    (problem,) = [w for w in marc.read_one(marc8).warnings if w.severity == "error"]
+    assert "as MARC-8 they read 'Truyện Kiều': leader/09 should be blank" in problem.message
     # Bytes that are not letters in Windows-1258 either get no such guess.
     garbage = good.replace("Truyện Kiều".encode(), b"Truy\x81\x8dn")
     (problem,) = [w for w in marc.read_one(garbage).warnings if w.severity == "error"]
     assert "Windows-1258" not in problem.message
+    assert "MARC-8" not in problem.message
 
 
 def test_the_vietnamese_cornell_record_is_nfc_and_folds_to_ascii(corpus: Corpus) -> None:
@@ -267,3 +272,26 @@ def test_records_read_without_looking_at_each_field_again_come_out_as_normalize_
                     assert int(str(fast.leader)[:5]) == len(written), (path, frame.offset)
     assert trusted > 5000
     assert looked_at > 100  # MARC-8 records, odd indicators, damaged ones
+
+
+def test_blanks_before_the_first_subfield_are_dropped_any_other_text_blocks() -> None:
+    good = marc.write(_record(_title("Sách")), marc.Format.MRC)
+    assert good.count(b"10\x1fa") == 1
+
+    def before_first_subfield(extra: bytes) -> list[tuple[str, str]]:
+        parsed = marc.read_one(good.replace(b"10\x1fa", b"10" + extra + b"\x1fa"))
+        assert parsed.record["245"]["a"] == "Sách"
+        return [
+            (w.severity, w.message) for w in parsed.warnings if w.code == "data-before-subfield"
+        ]
+
+    # A third indicator written as a blank or a backslash loses nothing.
+    assert before_first_subfield(b" ") == [
+        ("warning", "245: text ' ' before the first subfield was dropped")
+    ]
+    assert before_first_subfield(b"\\") == [
+        ("warning", "245: text '\\\\' before the first subfield was dropped")
+    ]
+    assert before_first_subfield(b"x") == [
+        ("error", "245: text 'x' before the first subfield was dropped")
+    ]
