@@ -40,7 +40,7 @@ async def _spooled_body(request: Request) -> tuple[BinaryIO, str | None]:
             raise marc.UnreadableRecord(
                 marc.MarcProblem("no-file", "a multipart upload needs its file in the field `file`")
             )
-        if not upload.size:
+        if upload.size == 0:
             await form.close()
             raise _empty_upload()
         return upload.file, upload.filename

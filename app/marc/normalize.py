@@ -178,7 +178,11 @@ def _normalize_field(field: Field, warnings: list[MarcProblem]) -> Field | None:
             return data_field(tag, " ", " ", [("a", data)])
         if blank_signs_in(tag, data):
             warnings.append(
-                warning("blank-sign", f"{tag}: '#' and backslashes read as blanks", tag=tag)
+                warning(
+                    "blank-sign",
+                    f"{tag}: '#', backslashes and no-break spaces read as blanks",
+                    tag=tag,
+                )
             )
             data = blanks_for_signs(data)
         return control_field(tag, data)
