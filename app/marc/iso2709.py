@@ -53,6 +53,7 @@ MAX_FIELD_LENGTH = 9_999
 # never come near it, so a longer run is not a record at all.
 MAX_SCAN = 1024 * 1024
 _SKIPPED_BETWEEN_RECORDS = b" \t\r\n\x00\x1a\x1d\x1e"
+_FILLER_LOOKAHEAD = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,8 @@ def iso2709_frames(stream: BinaryIO | PrefixedStream) -> Iterator[Frame | MarcPr
     start = 3 if window.slice(0, 3) == UTF8_BOM else 0
     read_any = False
     while True:
-        record_start = _skip_filler(window, start)
+        # What came before start has been handed out: forgetting it keeps any padding cheap.
+        record_start = window.skip_any(_SKIPPED_BETWEEN_RECORDS, start, forget=True)
         skipped, start = record_start - (start if read_any else 0), record_start
         if window.byte_at(start) is None:
             return
@@ -109,14 +111,6 @@ def iso2709_frames(stream: BinaryIO | PrefixedStream) -> Iterator[Frame | MarcPr
             notes = [warning("filler-skipped", message), *notes]
         yield Frame(start, window.slice(start, end), tuple(notes))
         start = end
-
-
-def _skip_filler(window: Window, start: int) -> int:
-    while True:
-        byte = window.byte_at(start)
-        if byte is None or bytes((byte,)) not in _SKIPPED_BETWEEN_RECORDS:
-            return start
-        start += 1
 
 
 def _looks_like_leader(head: bytes) -> bool:
@@ -164,8 +158,11 @@ def _next_record_starts(window: Window, offset: int) -> bool:
     """Tell whether offset is the end of the data or the start of another record."""
     if window.byte_at(offset - 1) != FIELD_TERMINATOR[0]:
         return False
-    following = _skip_filler(window, offset)
-    if window.byte_at(following) is None:
+    # The record before offset is still to be cut, so nothing is forgotten: the look is
+    # bounded instead, and that much padding says this record ended there.
+    limit = offset + _FILLER_LOOKAHEAD
+    following = window.skip_any(_SKIPPED_BETWEEN_RECORDS, offset, forget=False, limit=limit)
+    if following >= limit or window.byte_at(following) is None:
         return True
     return _looks_like_leader(window.slice(following, following + LEADER_LENGTH))
 

@@ -104,6 +104,28 @@ class Window:
             self.drop_before(self.end)
             self.fill_to(self.end + CHUNK_SIZE)
 
+    def skip_any(
+        self, skipped: bytes, start: int, *, forget: bool, limit: int | None = None
+    ) -> int:
+        """Return the first offset at or after start whose byte is not in skipped: the end of
+        the stream if there is none, or limit if that comes first.
+
+        A chunk at a time, not a byte: a file padded with half a gigabyte of NUL is skipped in
+        seconds. With forget, what it passes over is dropped as it goes, so it costs no memory.
+        """
+        while limit is None or start < limit:
+            if not self.fill_to(start + 1):
+                return start
+            stop = None if limit is None else limit - self._base
+            held = bytes(self._data[start - self._base : stop])
+            rest = held.lstrip(skipped)
+            start += len(held) - len(rest)
+            if rest:
+                return start
+            if forget:
+                self.drop_before(start)
+        return limit
+
     def drop_before(self, offset: int) -> None:
         """Forget the bytes before an absolute offset."""
         keep_from = offset - self._base

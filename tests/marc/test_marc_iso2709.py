@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tracemalloc
 import unicodedata
 from typing import TYPE_CHECKING
 
@@ -295,3 +296,49 @@ def test_blanks_before_the_first_subfield_are_dropped_any_other_text_blocks() ->
     assert before_first_subfield(b"x") == [
         ("error", "245: text 'x' before the first subfield was dropped")
     ]
+
+
+class _Padded(io.RawIOBase):
+    """A record, `padding` NUL bytes made as they are read, and the record again."""
+
+    def __init__(self, record: bytes, padding: int) -> None:
+        self._parts = [record, padding, record]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while self._parts:
+            part = self._parts[0]
+            if isinstance(part, int):
+                size = min(part, len(buffer))
+                if size == 0:
+                    self._parts.pop(0)
+                    continue
+                buffer[:size] = bytes(size)
+                self._parts[0] = part - size
+                return size
+            size = min(len(part), len(buffer))
+            buffer[:size] = part[:size]
+            self._parts[0] = part[size:]
+            if not self._parts[0]:
+                self._parts.pop(0)
+            return size
+        return 0
+
+
+def test_padding_between_records_costs_no_memory() -> None:
+    record = marc.write(_record(_title("Hà Nội")), marc.Format.MRC)
+    padding = 50 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        read = list(marc.read(io.BufferedReader(_Padded(record, padding))))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [isinstance(item, marc.ParsedRecord) for item in read] == [True, True]
+    second = read[1]
+    assert isinstance(second, marc.ParsedRecord)
+    assert second.offset == len(record) + padding
+    assert [w.code for w in second.warnings] == ["filler-skipped"]
+    assert peak < 5 * 1024 * 1024  # the padding is never held
