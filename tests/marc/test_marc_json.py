@@ -197,3 +197,11 @@ def test_stored_json_reads_as_the_checked_reader_reads_it(corpus: Corpus) -> Non
     for value in odd_shapes:
         assert marcjson._as_stored(value) is None
         assert marc.to_json(marc.from_stored_json(json.dumps(value))) == _checked(value), value
+
+
+def test_padding_between_records_is_skipped_and_counted_in_bytes() -> None:
+    one = json.dumps(_object("Truyện Kiều"), ensure_ascii=False).encode()
+    padding = b" \r\n\t" * (1024 * 1024)
+    read = list(marc.read(b"\xef\xbb\xbf[" + one + b"," + padding + one + b"]"))
+    assert [item.offset for item in read] == [4, 4 + len(one) + 1 + len(padding)]
+    assert all(isinstance(item, marc.ParsedRecord) for item in read)
