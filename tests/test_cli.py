@@ -156,17 +156,22 @@ def test_upgrade_builds_a_missing_index(catalog_env: str) -> None:
     assert found.stdout.count('"leader"') == 1
 
 
+def _main_fails(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *argv: str
+) -> str:
+    """Run main(), as the installed command does (its messages are main()'s, not the Typer
+    app's); it must exit 1. What it printed to stderr, its line breaks undone."""
+    monkeypatch.setattr("sys.argv", ["catalog", *argv])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 1
+    return " ".join(capsys.readouterr().err.split())
+
+
 def test_a_database_never_upgraded_is_named_with_what_to_run(
     catalog_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # main(), as the installed command runs, not the Typer app: the message is main()'s.
-    monkeypatch.setattr("sys.argv", ["catalog", "imports"])
-
-    with pytest.raises(SystemExit) as exit_:
-        main()
-
-    assert exit_.value.code == 1
-    message = " ".join(capsys.readouterr().err.split())
+    message = _main_fails(monkeypatch, capsys, "imports")
     assert "none (it is empty)" in message
     assert f"needs {migrations.head_revision()}: run `catalog db upgrade` first" in message
     assert "Traceback" not in message
@@ -184,13 +189,7 @@ def test_a_database_newer_than_the_code_is_named_so(
         connection.execute(text("DROP TABLE import_upload"))
         connection.execute(text("DROP TABLE import_job"))
     engine.dispose()
-    monkeypatch.setattr("sys.argv", ["catalog", "imports"])
-
-    with pytest.raises(SystemExit) as exit_:
-        main()
-
-    assert exit_.value.code == 1
-    message = " ".join(capsys.readouterr().err.split())
+    message = _main_fails(monkeypatch, capsys, "imports")
     assert "database error: " in message
     assert "import_job" in message
     assert "29991231_future, which this version does not know" in message

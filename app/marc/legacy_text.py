@@ -21,18 +21,19 @@ def as_windows_1258(raw: bytes) -> str | None:
         text = unicodedata.normalize("NFC", raw.decode("cp1258"))
     except UnicodeDecodeError:
         return None
-    if not all(character.isalpha() for character in text if not character.isascii()):
-        return None  # not text in that encoding either
-    return text
+    return text if _letters(text) else None
 
 
 def as_marc8(raw: bytes) -> str | None:
     """The text MARC-8 reads in bytes that are not UTF-8, if it reads all of them, else None."""
     decoded, issues = decode_marc8(raw)
     text = unicodedata.normalize("NFC", decoded)
-    if issues or not all(character.isalpha() for character in text if not character.isascii()):
-        return None
-    return text
+    return text if not issues and _letters(text) else None
+
+
+def _letters(text: str) -> bool:
+    # Whether what is not ASCII reads as letters: else the bytes are not text in that encoding.
+    return all(character.isalpha() for character in text if not character.isascii())
 
 
 def legacy_hint(raw: bytes) -> str:

@@ -32,7 +32,7 @@ LEADER = re.compile(
 BLANK_SIGNS = frozenset("#\\\u00a0")
 # The fixed-length control fields: every position a code or a blank, none of them a sign above.
 FIXED_LENGTH_TAGS = frozenset(("006", "007", "008"))
-_BLANK_SIGN = re.compile("[#\\\\\u00a0]")
+_BLANK_SIGN = re.compile(f"[{re.escape(''.join(sorted(BLANK_SIGNS)))}]")
 
 
 def blank_signs_in(tag: str, data: str) -> bool:

@@ -116,8 +116,10 @@ class Window:
         while limit is None or start < limit:
             if not self.fill_to(start + 1):
                 return start
-            stop = None if limit is None else limit - self._base
-            held = bytes(self._data[start - self._base : stop])
+            if self._data[start - self._base] not in skipped:
+                return start  # the usual case, between records: no copy at all
+            stop = min(self.end, start + CHUNK_SIZE, self.end if limit is None else limit)
+            held = bytes(self._data[start - self._base : stop - self._base])
             rest = held.lstrip(skipped)
             start += len(held) - len(rest)
             if rest:
