@@ -559,12 +559,29 @@ def z3950_serve(
             "[red]simple2zoom is not installed: apt-get install libnet-z3950-simple2zoom-perl[/red]"
         )
         raise typer.Exit(EXIT_USAGE)
-    config = Path(tempfile.mkdtemp(prefix="catalog-z3950-")) / "simple2zoom.xml"
-    config.write_bytes(gateway_config(sru_url, database=database))
+    config = _gateway_config_file(gateway_config(sru_url, database=database))
     err.print(f"Z39.50 on {host or '*'}:{port}, database {database!r}, searching {sru_url}")
     # The gateway takes over this process, so a service manager's signals reach it directly.
     listener = f"tcp:{host}:{port}" if host else f"@:{port}"
-    os.execv(gateway, [gateway, "-c", str(config), "--", listener])  # noqa: S606
+    os.execv(gateway, [gateway, "-c", config, "--", listener])  # noqa: S606
+
+
+def _gateway_config_file(config: bytes) -> str:
+    """A path the gateway reads its configuration from for as long as it runs.
+
+    Simple2ZOOM reads the file again at every connection, and once it has taken over this
+    process nobody is left to delete a file written for it: on Linux the configuration lives in
+    an anonymous in-memory file the gateway inherits, gone when the gateway stops; elsewhere a
+    temporary file stays behind.
+    """
+    if hasattr(os, "memfd_create"):
+        descriptor = os.memfd_create("simple2zoom.xml", 0)
+        os.write(descriptor, config)
+        os.set_inheritable(descriptor, True)
+        return f"/proc/self/fd/{descriptor}"
+    path = Path(tempfile.mkdtemp(prefix="catalog-z3950-")) / "simple2zoom.xml"
+    path.write_bytes(config)
+    return str(path)
 
 
 def main() -> None:

@@ -1,12 +1,14 @@
 """Z39.50 through the Simple2ZOOM gateway: `catalog z3950 serve` in front of a real server,
 searched with yaz-client in Z39.50 mode, USMARC records fetched and read back."""
 
+import os
 import socket
 import subprocess
 import sys
 import time
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -45,8 +47,14 @@ def wait_for_listener(port: int, gateway: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the gateway did not start listening")
 
 
+@dataclass(frozen=True)
+class Gateway:
+    port: int
+    tmpdir: Path
+
+
 @pytest.fixture(scope="module")
-def z3950_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+def z3950(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     protocol_tool("simple2zoom", "libnet-z3950-simple2zoom-perl")
     url = f"sqlite:///{tmp_path_factory.mktemp('z3950') / 'catalog.db'}"
     migrations.upgrade(url)
@@ -59,6 +67,8 @@ def z3950_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
             assert app.state.records.import_file(source, fmt).rejected == []
     port = free_port()
     catalog = str(Path(sys.executable).with_name("catalog"))
+    # The gateway's own temporary directory, which a test checks it leaves empty.
+    environment = {**os.environ, "TMPDIR": str(tmp_path_factory.mktemp("z3950-tmp"))}
     with serving(app) as base:
         gateway = subprocess.Popen(
             [
@@ -74,10 +84,11 @@ def z3950_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            env=environment,
         )
         try:
             wait_for_listener(port, gateway)
-            yield port
+            yield Gateway(port, Path(environment["TMPDIR"]))
         finally:
             gateway.terminate()
             gateway.wait(timeout=10)
@@ -95,11 +106,11 @@ def yaz_client(port: int, commands: list[str]) -> str:
 
 
 def test_a_usmarc_record_arrives_with_its_vietnamese_text_intact(
-    z3950_port: int, tmp_path: Path
+    z3950: Gateway, tmp_path: Path
 ) -> None:
     dump = tmp_path / "fetched.mrc"
     output = yaz_client(
-        z3950_port,
+        z3950.port,
         [f"set_marcdump {dump}", 'find @attr 1=4 "vang bong mot thoi"', "show 1"],
     )
     assert "Number of hits: 1" in output
@@ -126,13 +137,13 @@ def test_a_usmarc_record_arrives_with_its_vietnamese_text_intact(
         ('@attr 1=4 @attr 5=1 "vang bo"', 1),
     ],
 )
-def test_bib1_searches_map_onto_the_sru_indexes(z3950_port: int, query: str, hits: int) -> None:
-    output = yaz_client(z3950_port, [f"find {query}"])
+def test_bib1_searches_map_onto_the_sru_indexes(z3950: Gateway, query: str, hits: int) -> None:
+    output = yaz_client(z3950.port, [f"find {query}"])
     assert f"Number of hits: {hits}," in output, output
 
 
-def test_an_unmapped_use_attribute_is_a_bib1_diagnostic(z3950_port: int) -> None:
-    output = yaz_client(z3950_port, ["find @attr 1=9999 x"])
+def test_an_unmapped_use_attribute_is_a_bib1_diagnostic(z3950: Gateway) -> None:
+    output = yaz_client(z3950.port, ["find @attr 1=9999 x"])
     assert "[114] Unsupported Use attribute" in output
 
 
@@ -150,3 +161,9 @@ def test_the_gateway_configuration_comes_from_the_sru_index_list() -> None:
         assert mapped[use] == index
     assert mapped["31"] == "dc.date"
     assert config.xpath("//schema/@oid") == ["1.2.840.10003.5.10"]
+
+
+def test_the_running_gateway_leaves_no_file_behind(z3950: Gateway) -> None:
+    # It reads its configuration at every connection: a search proves it is still readable.
+    assert "Number of hits: 1" in yaz_client(z3950.port, ['find @attr 1=4 "vang bong mot thoi"'])
+    assert list(z3950.tmpdir.iterdir()) == []
