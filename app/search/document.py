@@ -62,30 +62,45 @@ class SearchDocument(PlainData):
         )
 
 
+# A value's tokens are kept joined, with their count: a part is then its values' texts joined,
+# and only a part over MAX_TOKENS_PER_PART is cut token by token.
+Tokens = tuple[str, int]
+
+
 @lru_cache(maxsize=_CACHED_VALUES)
-def _folded(value: str) -> tuple[str, ...]:
-    return tuple(folded_tokens(value))
+def _folded(value: str) -> Tokens:
+    return _joined(folded_tokens(value))
 
 
-def _exact(value: str) -> tuple[str, ...]:
+def _exact(value: str) -> Tokens:
     # ASCII text folds to its lower case, which is also its exact form.
     return _folded(value) if value.isascii() else _exact_of(value)
 
 
 @lru_cache(maxsize=_CACHED_VALUES)
-def _exact_of(value: str) -> tuple[str, ...]:
-    return tuple(exact_tokens(value))
+def _exact_of(value: str) -> Tokens:
+    return _joined(exact_tokens(value))
 
 
-def _join(values: tuple[str, ...], tokenize: Callable[[str], tuple[str, ...]]) -> str:
-    tokens: list[str] = []
+def _joined(tokens: list[str]) -> Tokens:
+    return " ".join(tokens), len(tokens)
+
+
+_BETWEEN_FIELDS = f" {BOUNDARY} "
+
+
+def _join(values: tuple[str, ...], tokenize: Callable[[str], Tokens]) -> str:
+    texts: list[str] = []
+    count = -1  # tokens and boundaries: none before the first value
     for value in values:
-        found = tokenize(value)
+        text, found = tokenize(value)
         if found:
-            if tokens:
-                tokens.append(BOUNDARY)
-            tokens.extend(found)
-    return " ".join(tokens[:MAX_TOKENS_PER_PART])
+            texts.append(text)
+            count += found + 1
+    joined = _BETWEEN_FIELDS.join(texts)
+    if count <= MAX_TOKENS_PER_PART:
+        return joined
+    return " ".join(joined.split(" ")[:MAX_TOKENS_PER_PART])
 
 
 def year_token(year: int) -> str:

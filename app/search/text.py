@@ -23,8 +23,15 @@ MAX_TOKEN_CHARS = 100
 
 
 def _split(text: str) -> list[str]:
-    spaced = _UNSPACED.sub(r" \1 ", text)
-    return [token[:MAX_TOKEN_CHARS] for token in _TOKEN.findall(spaced)]
+    # Most text is ASCII once folded (Vietnamese included), and ASCII holds no CJK to space out.
+    tokens = _TOKEN.findall(text if text.isascii() else _UNSPACED.sub(_spaced, text))
+    if tokens and max(map(len, tokens)) > MAX_TOKEN_CHARS:
+        return [token[:MAX_TOKEN_CHARS] for token in tokens]
+    return tokens
+
+
+def _spaced(match: re.Match[str]) -> str:
+    return f" {match.group()} "
 
 
 def folded_tokens(text: str) -> list[str]:
