@@ -281,8 +281,11 @@ def import_files(
             rejected_any = rejected_any or bool(done.rejected) or done.status == "failed"
             rejected = imports.outcomes(done.id, only="rejected", batch=20) if done.rejected else ()
             for outcome in islice(rejected, 20):
+                where = f"{path.name}/{outcome.file}" if outcome.file else path.name
                 err.print(
-                    f"[yellow]{path.name}, record {outcome.position}: {outcome.reason}[/yellow]"
+                    f"{where}, record {outcome.position}: {outcome.reason}",
+                    style="yellow",
+                    markup=False,
                 )
     err.print(table)
     raise typer.Exit(EXIT_REJECTED if rejected_any else 0)

@@ -175,6 +175,7 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
         record_id=outcome.record_id,
         previous_version=outcome.previous_version,
         new_version=outcome.new_version,
+        file=outcome.file,
     ).model_dump()
 
 

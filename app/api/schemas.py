@@ -378,8 +378,12 @@ class ImportList(BaseModel):
 class ImportOutcomeOut(BaseModel):
     """What became of one record of an upload."""
 
-    position: int = Field(description="the record's place in the file, from 0")
-    byte_offset: int | None
+    position: int = Field(
+        description="the record's place in the upload, from 0, counting on through a zip's files"
+    )
+    byte_offset: int | None = Field(
+        description="where the record starts in its file, when the format tells (not in .mrk)"
+    )
     control_number: str | None = Field(description="its 001 as it came")
     isbn: str | None
     title: str | None
@@ -388,6 +392,9 @@ class ImportOutcomeOut(BaseModel):
     record_id: int | None = Field(description="the catalogue record it created or changed")
     previous_version: int | None
     new_version: int | None
+    file: str | None = Field(
+        description="the record's file inside an uploaded zip; null for the upload itself"
+    )
 
 
 class UndoneOut(BaseModel):

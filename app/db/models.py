@@ -229,6 +229,9 @@ class ImportOutcome(Base):
     record_id: Mapped[int | None] = mapped_column(Key)
     previous_version: Mapped[int | None]
     new_version: Mapped[int | None]
+    # The record's file inside an uploaded zip (byte_offset counts from its start); NULL when
+    # the upload is the file itself.
+    file: Mapped[str | None] = mapped_column(String(1000))
     # The record as ISO 2709, kept for rejected records so they can be fixed and sent again.
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -100,6 +100,7 @@ REPORT_COLUMNS = (
     "record_id",
     "previous_version",
     "new_version",
+    "file",
 )
 
 
@@ -117,6 +118,16 @@ class Outcome:
     record_id: int | None
     previous_version: int | None
     new_version: int | None
+    file: str | None  # the record's file inside a zip; None for the upload itself
+
+
+class _Source(NamedTuple):
+    """Where the records of a batch come from: their pieces (kept for those that match a
+    stored record), their files inside a zip, and how far into the upload the batch ends."""
+
+    pieces: list[Piece]
+    files: list[str | None]
+    bytes_done: int = 0
 
 
 @dataclass(slots=True)
@@ -124,6 +135,7 @@ class _Item:
     """One record of a batch on its way through the writer: prepared, then decided."""
 
     prepared: Prepared
+    file: str | None
     outcome: str = "rejected"
     reason: str | None = None
     change: Change | None = None
@@ -317,6 +329,7 @@ class ImportService:
                     Outcome(
                         position=row.position,
                         byte_offset=row.byte_offset,
+                        file=row.file,
                         control_number=row.control_number,
                         isbn=row.isbn,
                         title=row.title,
@@ -463,18 +476,18 @@ class ImportService:
             upload = UploadStream(lambda seq: self._piece(job_id, seq), size)
         context = Context(org_code=self._org_code, match=options.match, first_number=first_number)
         try:
-            with Preparer[tuple[list[Piece], int]](
+            with Preparer[_Source](
                 context,
                 processes=self._processes_for(size),
                 ahead=2,
                 share=self._writer_prepares,
             ) as preparer:
                 batches = self._todo(self._read(upload, fmt), start, upload)
-                for (pieces, bytes_done), prepared in preparer.prepared(batches):
+                for source, prepared in preparer.prepared(batches):
                     if stopping():
                         return self._finish(job_id, "queued", None)
                     started = time.perf_counter()
-                    self._load_batch(job_id, pieces, prepared, options, bytes_done, started)
+                    self._load_batch(job_id, source, prepared, options, started)
                     if on_batch is not None:
                         on_batch(self.status(job_id))
         except _Unreadable as unreadable:
@@ -495,17 +508,18 @@ class ImportService:
 
     def _todo(
         self,
-        items: Iterator[tuple[int, Piece]],
+        items: Iterator[tuple[int, str | None, Piece]],
         start: int,
         upload: BinaryIO | UploadStream,
-    ) -> Iterator[tuple[tuple[list[Piece], int], list[tuple[int, Piece]]]]:
-        """The batches from the first record not yet done, each tagged with its pieces (kept
-        for the records that match a stored one) and how far into the upload it ends."""
+    ) -> Iterator[tuple[_Source, list[tuple[int, Piece]]]]:
+        """The batches of (position, piece) from the first record not yet done, each tagged
+        with where its records come from."""
         for batch in _batches(items, self._batch_size):
             if batch[-1][0] < start:
                 continue
             todo = [item for item in batch if item[0] >= start]
-            yield ([piece for _, piece in todo], upload.tell()), todo
+            source = _Source([piece for *_, piece in todo], [file for _, file, _ in todo])
+            yield source._replace(bytes_done=upload.tell()), [(p, piece) for p, _, piece in todo]
 
     def _piece(self, job_id: int, seq: int) -> bytes | None:
         with self._db.reader() as session:
@@ -513,9 +527,10 @@ class ImportService:
 
     def _read(
         self, upload: BinaryIO | UploadStream, fmt: marc.Format | None
-    ) -> Iterator[tuple[int, Piece]]:
-        """(position, piece) of every record of every file in the upload: ISO 2709 records
-        cut but not decoded (the preparer decodes them), other formats read."""
+    ) -> Iterator[tuple[int, str | None, Piece]]:
+        """(position, file, piece) of every record of every file in the upload: ISO 2709
+        records cut but not decoded (the preparer decodes them), other formats read; the file
+        is the record's file inside a zip, None for the upload itself."""
         position = 0
         reader = _buffered(upload) if isinstance(upload, UploadStream) else upload
         for member, stream in record_streams(reader):
@@ -526,7 +541,7 @@ class ImportService:
                     if member is None:
                         raise _Unreadable(item.message)
                     item = dataclasses.replace(item, message=f"{member}: {item.message}")
-                yield position, item
+                yield position, member, item
                 position += 1
 
     def _finish(self, job_id: int, status: str, error: str | None) -> JobStatus:
@@ -549,19 +564,21 @@ class ImportService:
     def _load_batch(
         self,
         job_id: int,
-        pieces: list[Piece],
+        source: _Source,
         batch: list[Prepared],
         options: ImportOptions,
-        bytes_done: int,
         started: float,
     ) -> None:
-        items = [_Item(prepared, reason=prepared.reason) for prepared in batch]
+        items = [
+            _Item(prepared, file, reason=prepared.reason)
+            for prepared, file in zip(batch, source.files, strict=True)
+        ]
         accepted = [item for item in items if item.prepared.record is not None]
         keys = {key for item in accepted for keys in item.prepared.keys for key in keys}
         keys |= {key for item in accepted if (key := item.prepared.content_key) is not None}
         lookup = self._records.lookup(keys) if keys and options.action is not Action.ADD else None
         pending: dict[tuple[str, str], int] = {}
-        for item, piece in zip(items, pieces, strict=True):
+        for item, piece in zip(items, source.pieces, strict=True):
             if item.prepared.record is not None:
                 self._decide(item, piece, options, lookup, pending)
         changes = [item.change for item in items if item.change is not None and not options.dry_run]
@@ -582,7 +599,8 @@ class ImportService:
                 item.record_id = result.record_id
                 item.previous_version = result.previous_version
                 item.new_version = result.new_version
-            self._report(session, job_id, items, bytes_done, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            self._report(session, job_id, items, source.bytes_done, seconds)
 
         self._records.apply(changes, change_name="import", then=then)
 
@@ -668,6 +686,7 @@ class ImportService:
                     "job_id": job_id,
                     "position": item.position,
                     "byte_offset": item.prepared.offset,
+                    "file": item.file,
                     "control_number": item.prepared.control_number,
                     "isbn": item.prepared.isbn,
                     "title": item.prepared.title,
@@ -711,7 +730,9 @@ def _incoming(piece: Piece) -> marc.Record:
     return parsed.record
 
 
-def _batches(items: Iterator[tuple[int, Piece]], size: int) -> Iterator[list[tuple[int, Piece]]]:
+def _batches(
+    items: Iterator[tuple[int, str | None, Piece]], size: int
+) -> Iterator[list[tuple[int, str | None, Piece]]]:
     while batch := list(islice(items, size)):
         yield batch
 

@@ -3,6 +3,7 @@
 import csv
 import gzip
 import io
+import zipfile
 
 from fastapi.testclient import TestClient
 
@@ -79,6 +80,25 @@ def test_the_report_as_json_and_csv_and_the_rejected_records(client: TestClient)
     assert mrc.headers["content-type"] == "application/marc"
     for item in marc.read(mrc.content, marc.Format.MRC):
         assert isinstance(item, marc.ParsedRecord)
+
+
+def test_the_report_of_a_zip_names_each_record_s_file(client: TestClient) -> None:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr(
+            "lô 1/tốt.mrc", (SAMPLES / "traject-manufacturing-consent.mrc").read_bytes()
+        )
+        archive.writestr("lô 1/hỏng.mrc", BAD_RECORDS.read_bytes())
+    job = client.post(
+        "/api/v1/imports", files={"file": ("lô.zip", packed.getvalue(), "application/zip")}
+    ).json()
+    work(client)
+    outcomes = client.get(f"/api/v1/imports/{job['id']}/report").json()
+    assert [o["file"] for o in outcomes] == ["lô 1/tốt.mrc", *["lô 1/hỏng.mrc"] * 8]
+    assert [o["byte_offset"] for o in outcomes[:2]] == [0, 0]
+    as_csv = client.get(f"/api/v1/imports/{job['id']}/report?format=csv")
+    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert [row["file"] for row in rows] == [o["file"] for o in outcomes]
 
 
 def test_multipart_gzip_and_a_dry_run(client: TestClient) -> None:

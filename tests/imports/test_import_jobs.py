@@ -247,14 +247,23 @@ def test_compressed_uploads(catalogue: Catalogue, packing: str) -> None:
             )
         packed = buffer.getvalue()
     job = catalogue.load(packed)
+    outcomes = list(catalogue.imports.outcomes(job.id))
     if packing == "gzip":
         assert counts(job) == {"read": 19, "created": 19}
+        assert {o.file for o in outcomes} == {None}
         return
     assert counts(job) == {"read": 21, "created": 20, "rejected": 1}
-    (readme,) = [o for o in catalogue.imports.outcomes(job.id) if o.outcome == "rejected"]
+    (readme,) = [o for o in outcomes if o.outcome == "rejected"]
     assert readme.position == 19
     assert readme.reason is not None
     assert readme.reason.startswith("records/README.txt: not a MARC format")
+    # Positions count on through the zip; each record is found by its file and offset in it.
+    assert [o.file for o in outcomes] == [
+        *["records/vietnamese.mrk"] * 19,
+        "records/README.txt",
+        "records/more.mrc",
+    ]
+    assert (outcomes[20].position, outcomes[20].byte_offset) == (20, 0)
 
 
 def test_an_interrupted_job_resumes_where_it_stopped_without_duplicates(
