@@ -382,7 +382,7 @@ class ImportOutcomeOut(BaseModel):
         description="the record's place in the upload, from 0, counting on through a zip's files"
     )
     byte_offset: int | None = Field(
-        description="where the record starts in its file, when the format tells (not in .mrk)"
+        description="where the record starts in its file; null for MARCXML, read as a tree"
     )
     control_number: str | None = Field(description="its 001 as it came")
     isbn: str | None
