@@ -58,7 +58,24 @@ def identifier_pairs(summary: marc.RecordSummary) -> Iterator[tuple[str, str]]:
     if summary.lccn:
         yield "lccn", summary.lccn
     for number in summary.control_numbers:
-        yield "035", number.strip()[:300]
+        yield "035", marc.normalize_system_number(number)[:300]
         yield "ctrl", control_number_key(number)[:300]
-        if org_of(number) is None and (titled := titled_number(number, summary.title)):
+        if (titled := bare_number_key(number, summary.title)) is not None:
             yield TITLED_NUMBER, titled
+
+
+def system_number_key(number: str, title: str | None) -> tuple[str, str] | None:
+    """The key an import matches a system number (035 $a) by: the number in its comparable
+    form when it names its organization, else (nobody's in particular) the number with the
+    title (see titled_number); None when there is neither."""
+    normalized = marc.normalize_system_number(number)
+    if org_of(normalized) is not None:
+        return "035", normalized[:300]
+    titled = titled_number(normalized, title)
+    return (TITLED_NUMBER, titled) if titled else None
+
+
+def bare_number_key(number: str, title: str | None) -> str | None:
+    """The TITLED_NUMBER value stored for a system number that names no organization."""
+    key = system_number_key(number, title)
+    return key[1] if key is not None and key[0] == TITLED_NUMBER else None

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from app import marc
-from app.db.identifiers import CONTENT_KEY, TITLED_NUMBER, identifier_pairs, titled_number
+from app.db.identifiers import CONTENT_KEY, identifier_pairs, system_number_key
 from app.imports.options import MatchPoint
 from app.plain_data import PlainData
 from app.services.prepared import PreparedRecord, accept, prepare_record
@@ -124,12 +124,12 @@ def match_keys(summary: marc.RecordSummary, point: MatchPoint, *, org_code: str)
             return ()
         if org == org_code:
             return (("id", number),) if number.isdigit() else ()
-        if org:
-            return (("035", f"({org}){number}"),)
-        titled = titled_number(number, summary.title)
-        return ((TITLED_NUMBER, titled),) if titled else ()
+        # Stored in a 035 once numbered here (marc.assign_identity), and matched as one.
+        key = system_number_key(f"({org}){number}" if org else number, summary.title)
+        return (key,) if key else ()
     if point is MatchPoint.SYSTEM:
-        return tuple(("035", number.strip()[:300]) for number in summary.control_numbers)
+        found = (system_number_key(number, summary.title) for number in summary.control_numbers)
+        return tuple(dict.fromkeys(key for key in found if key is not None))
     wanted = {MatchPoint.ISBN: "isbn", MatchPoint.ISSN: "issn", MatchPoint.LCCN: "lccn"}
     return tuple(pair for pair in identifier_pairs(summary) if pair[0] == wanted[point])
 

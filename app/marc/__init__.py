@@ -40,7 +40,12 @@ from app.marc.problems import (
 from app.marc.reading import parse, read, read_one, read_pieces
 from app.marc.records import Field, Indicators, Record, Subfield, indicators_of
 from app.marc.search_text import MATERIAL_NAMES, SearchText, filing_title, material, search_text
-from app.marc.standard_numbers import normalize_isbn, normalize_issn, normalize_lccn
+from app.marc.standard_numbers import (
+    normalize_isbn,
+    normalize_issn,
+    normalize_lccn,
+    normalize_system_number,
+)
 from app.marc.summary import RecordSummary, subject_heading, summarize, trim_punctuation
 from app.marc.validate import validate
 from app.marc.writing import marcxml_element, write, write_collection
@@ -92,6 +97,7 @@ __all__ = [
     "normalize_isbn",
     "normalize_issn",
     "normalize_lccn",
+    "normalize_system_number",
     "parse",
     "prepublication_record",
     "publish_record",

@@ -18,6 +18,7 @@ from app.marc.records import (
     new_record,
     subfield_values,
 )
+from app.marc.standard_numbers import normalize_system_number
 
 _IDENTITY = frozenset({"001", "003", "005"})
 
@@ -75,13 +76,14 @@ def numbered_fields(
     fields = [field for field in record.fields if field.tag not in _IDENTITY]
     if old_number and old_org != org_code:
         kept = f"({old_org}){old_number}" if old_org else old_number
+        # The same number written otherwise ("(OCoLC)ocm00012345", "(OCoLC)12345") is one.
         existing = {
-            value.strip()
+            normalize_system_number(value)
             for field in fields
             if field.tag == "035" and not field.control_field
             for value in subfield_values(field, "a")
         }
-        if kept not in existing:
+        if normalize_system_number(kept) not in existing:
             insert_by_tag(fields, data_field("035", " ", " ", [("a", kept)]))
     insert_by_tag(fields, control_field("001", control_number))
     insert_by_tag(fields, control_field("003", org_code))

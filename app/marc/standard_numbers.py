@@ -78,3 +78,29 @@ def normalize_lccn(text: str) -> str | None:
             after = after.zfill(6)
         value = before + after
     return value if _LCCN.match(value) else None
+
+
+# "(OCoLC)ocm00012345", "(OCoLC) 12345", "ocm00012345": OCLC prints its prefixes by the number's
+# length (ocm for eight digits, ocn for nine, on for ten and more) and catalogues copy them or
+# not, with or without the leading zeros.
+_SYSTEM_NUMBER = re.compile(r"\s*\(([^)]*)\)\s*(.*)", re.DOTALL)
+_OCLC_NUMBER = re.compile(r"(?:ocm|ocn|on)?0*([0-9]+)", re.IGNORECASE)
+_BARE_OCLC_NUMBER = re.compile(r"(?:ocm|ocn|on)0*([0-9]+)", re.IGNORECASE)
+OCLC = "OCoLC"
+
+
+def normalize_system_number(text: str) -> str:
+    """A system control number (035 $a) in one comparable form: "(ORG)number" with no blanks
+    around either, and an OCLC number as "(OCoLC)" and its digits, however it came.
+
+    A number without "(ORG)" stays as it is (stripped): it is nobody's in particular, but for
+    one with OCLC's own prefix ("ocm00012345"), which is OCLC's."""
+    text = text.strip()
+    found = _SYSTEM_NUMBER.fullmatch(text)
+    if found is None:
+        bare = _BARE_OCLC_NUMBER.fullmatch(text)
+        return f"({OCLC}){bare.group(1)}" if bare else text
+    org, number = found.group(1).strip(), found.group(2).strip()
+    if org.casefold() == OCLC.casefold() and (oclc := _OCLC_NUMBER.fullmatch(number)):
+        return f"({OCLC}){oclc.group(1)}"
+    return f"({org}){number}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
+from app import marc
 from app.db.identifiers import CANCELLED_ISBN, control_number_key, org_of
 from app.db.models import MAX_KEY, Holding, Institution, RecordIdentifier, StoredRecord
 from app.search.query import Filters, Status
@@ -24,9 +25,10 @@ def _has_identifier(*pairs: tuple[str, str]) -> ColumnElement[bool]:
 
 def _control_number(text: str, org_code: str) -> ColumnElement[bool]:
     """001 of this catalogue (the record id), or a 035 of any other: "(ORG)n" or a bare n."""
-    org = org_of(text)
+    normalized = marc.normalize_system_number(text)
+    org = org_of(normalized)
     key = control_number_key(text)
-    condition = _has_identifier(("035", text) if org is not None else ("ctrl", key))
+    condition = _has_identifier(("035", normalized) if org is not None else ("ctrl", key))
     if org in (None, org_code) and key.isdigit() and 0 < int(key) <= MAX_KEY:
         condition = or_(condition, StoredRecord.id == int(key))
     return condition

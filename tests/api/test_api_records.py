@@ -201,6 +201,9 @@ def test_lookups_by_lccn_control_number_and_035(client: TestClient, corpus: Path
     assert ids(lccn="00020737") == [one]
     assert ids(control_number="(OCoLC)965475081") == [vietnamese]
     assert ids(control_number="965475081") == [vietnamese]
+    # OCLC's prefixes, leading zeros and a blank are the same OCLC number.
+    assert ids(control_number="(OCoLC) ocn0965475081") == [vietnamese]
+    assert ids(control_number="(OCoLC)ocm12345678") == []
     assert ids(control_number=str(one)) == [one]
     assert ids(control_number=f"(VN-TEST){vietnamese}") == [vietnamese]
     assert ids(control_number="(IMchF)fol05731351") == [one]

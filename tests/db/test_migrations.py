@@ -1,6 +1,7 @@
 """Migrations build the schema the models describe, on both engines, down and up again."""
 
 import re
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -250,6 +251,49 @@ def test_the_titled_numbers_migration_writes_them_for_records_stored_before(
     command.downgrade(config, "20261207_titled_numbers-1")
     with database.reader() as session:
         assert session.execute(text(rows)).all() == []
+    command.upgrade(config, "head")
+    with database.reader() as session:
+        assert session.execute(text(rows)).all() == written
+    database.engine.dispose()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_the_system_numbers_migration_rewrites_the_rows_stored_before(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    config, url = _at_head(kind, request, tmp_path)
+    database = create_database(url)
+    service = RecordService(
+        database, org_code=TEST_ORG, clock=SteppingClock(datetime(2026, 12, 7, tzinfo=UTC))
+    )
+    # traject's batch: 31 records, each with a 035 "(OCoLC)ocm…"; one has a bad ISBN.
+    batch = CORPUS / "iso2709" / "traject" / "batch.dat"
+    for parsed in marc.read(batch.read_bytes()):
+        assert isinstance(parsed, marc.ParsedRecord)
+        with suppress(marc.InvalidRecord):
+            service.create(marc.write(parsed.record, marc.Format.MRC), marc.Format.MRC)
+    rows = "SELECT record_id, scheme, value FROM record_identifier ORDER BY 1, 2, 3"
+    with database.reader() as session:
+        written = session.execute(text(rows)).all()
+    oclc = [value for _, scheme, value in written if value.startswith("(OCoLC)")]
+    assert len(oclc) > 10
+    assert all(value[7:].isdigit() for value in oclc)  # "(OCoLC)ocm…" in the records
+    # As the code before wrote them: each number as it came, a bare OCLC number with its title.
+    with database.writer.begin() as session:
+        session.execute(
+            text(
+                "UPDATE record_identifier SET value = '(OCoLC) ocm' || substr(value, 8) "
+                "WHERE scheme = '035' AND value LIKE '(OCoLC)%'"
+            )
+        )
+        session.execute(
+            text(
+                "INSERT INTO record_identifier (record_id, scheme, value) "
+                "SELECT record_id, '035', '(OCoLC)' || substr(value, 8) FROM record_identifier "
+                "WHERE scheme = '035' AND value LIKE '(OCoLC)%'"
+            )
+        )
+    command.downgrade(config, "20261207_system_numbers-1")
     command.upgrade(config, "head")
     with database.reader() as session:
         assert session.execute(text(rows)).all() == written

@@ -17,7 +17,7 @@ from app.db.identifiers import TITLED_NUMBER, titled_number
 from app.db.models import ImportJob
 from app.imports.options import ImportOptions
 from app.imports.service import ImportRefused, ImportService, JobStatus
-from app.marc.records import data_field, insert_in_tag_order
+from app.marc.records import control_field, copy_record, data_field, insert_in_tag_order
 from app.search.query import SearchQuery, Text
 from app.services.records import RecordService
 
@@ -446,3 +446,66 @@ def test_the_same_001_without_003_and_title_twice_in_a_file_is_one_record(
     data = marc.write(one, marc.Format.MRC) + marc.write(again, marc.Format.MRC)
     job = catalogue.load(data, match="001")
     assert catalogue.outcomes(job) == ["created", "duplicate"]
+
+
+JAZZ = CORPUS / "iso2709" / "evergreen" / "jazz_1k.mrc"
+
+
+def oclc_record() -> marc.Record:
+    # A real record with 035 $a "(Sirsi) a337241" and "(OCoLC)ocm43327883", and no ISBN.
+    for parsed in marc.read(JAZZ.read_bytes()):
+        assert isinstance(parsed, marc.ParsedRecord)
+        if "(OCoLC)ocm43327883" in [f.value() for f in parsed.record.get_fields("035")]:
+            return parsed.record
+    raise AssertionError("the jazz record with OCLC number 43327883 is gone from the corpus")
+
+
+def with_numbers(record: marc.Record, *numbers: str, note: str) -> bytes:
+    changed = copy_record(record)
+    changed.remove_fields("001", "003", "035")
+    for number in numbers:
+        insert_in_tag_order(changed, data_field("035", " ", " ", [("a", number)]))
+    insert_in_tag_order(changed, data_field("500", " ", " ", [("a", note)]))
+    return marc.write(changed, marc.Format.MRC)
+
+
+@pytest.mark.parametrize("written", ["(OCoLC)43327883", "(OCoLC) ocm43327883", "ocm43327883"])
+def test_an_oclc_number_matches_however_it_is_written(catalogue: Catalogue, written: str) -> None:
+    record = oclc_record()
+    assert counts(catalogue.load(marc.write(record, marc.Format.MRC))) == {"read": 1, "created": 1}
+    again = catalogue.load(
+        with_numbers(record, written, note="Bản sửa."), match="035", action="overlay"
+    )
+    assert counts(again) == {"read": 1, "updated": 1}
+    assert catalogue.records.count_records() == 1
+
+
+def test_an_oclc_number_in_001_and_003_matches_the_035_it_became(catalogue: Catalogue) -> None:
+    record = oclc_record()
+    catalogue.load(with_numbers(record, "(OCoLC)00043327883", note="Bản đầu."))
+    from_oclc = copy_record(record)
+    from_oclc.remove_fields("001", "003", "035")
+    insert_in_tag_order(from_oclc, control_field("001", "ocm43327883"))
+    insert_in_tag_order(from_oclc, control_field("003", "OCoLC"))
+    insert_in_tag_order(from_oclc, data_field("035", " ", " ", [("a", "(OCoLC)43327883")]))
+    again = catalogue.load(marc.write(from_oclc, marc.Format.MRC), match="001", action="overlay")
+    assert counts(again) == {"read": 1, "updated": 1}
+    # Numbered here, its 001 is not kept in a second 035 beside the one of the same number.
+    (stored,) = catalogue.records.search(SearchQuery(), limit=2).items
+    numbers = [f.value() for f in catalogue.records.get(stored.id).record.get_fields("035")]
+    assert numbers == ["(OCoLC)43327883"]
+
+
+def test_a_bare_035_number_matches_only_a_record_of_the_same_title(catalogue: Catalogue) -> None:
+    record = oclc_record()
+    catalogue.load(with_numbers(record, "a337241", note="Bản đầu."))
+    same = catalogue.load(
+        with_numbers(record, "a337241", note="Bản sửa."), match="035", action="overlay"
+    )
+    assert counts(same) == {"read": 1, "updated": 1}
+    other = copy_record(record)
+    other["245"]["a"] = "Nhạc jazz Việt Nam"
+    added = catalogue.load(
+        with_numbers(other, "a337241", note="Sách khác."), match="035", action="overlay"
+    )
+    assert counts(added) == {"read": 1, "created": 1}

@@ -134,3 +134,24 @@ def test_standard_numbers_normalise() -> None:
 )
 def test_lccns_normalise_by_lc_rules(written: str, normalised: str | None) -> None:
     assert marc.normalize_lccn(written) == normalised
+
+
+@pytest.mark.parametrize(
+    ("written", "normalised"),
+    [
+        ("(OCoLC)ocm00012345", "(OCoLC)12345"),
+        ("(OCoLC) 12345 ", "(OCoLC)12345"),
+        ("(ocolc)on1234567890", "(OCoLC)1234567890"),
+        ("(OCoLC)ocn965475081", "(OCoLC)965475081"),
+        ("ocm47971712", "(OCoLC)47971712"),  # OCLC's own prefix names OCLC
+        ("(OCoLC)0", "(OCoLC)0"),
+        ("(OCoLC)ocm1234x", "(OCoLC)ocm1234x"),  # not an OCLC number: kept as it is
+        (" (DLC) 2001001114", "(DLC)2001001114"),
+        ("(Sirsi) a337241", "(Sirsi)a337241"),
+        ("(VN-NLV)000 12", "(VN-NLV)000 12"),  # only OCLC's zeros and blanks are known
+        ("0012345", "0012345"),  # nobody's in particular: as it came
+        ("ocmabc", "ocmabc"),
+    ],
+)
+def test_system_numbers_normalise_oclc_forms_to_one(written: str, normalised: str) -> None:
+    assert marc.normalize_system_number(written) == normalised
