@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from app import marc
 from app.imports.service import ImportService
+from app.marc.records import control_field, data_field, new_record
 
 from support import CORPUS, SAMPLES
 
@@ -99,6 +100,27 @@ def test_the_report_of_a_zip_names_each_record_s_file(client: TestClient) -> Non
     as_csv = client.get(f"/api/v1/imports/{job['id']}/report?format=csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
     assert [row["file"] for row in rows] == [o["file"] for o in outcomes]
+
+
+def test_text_that_excel_would_run_as_a_formula_stays_text_in_the_csv(
+    client: TestClient,
+) -> None:
+    formula = '=HYPERLINK("http://example.com/x","Bấm vào đây")'
+    record = new_record(
+        "00000nam a2200000 a 4500",
+        [
+            control_field("001", "-42"),
+            data_field("245", "0", "0", [("a", formula)]),
+        ],
+    )
+    job = client.post("/api/v1/imports", content=marc.write(record, marc.Format.MRC)).json()
+    work(client)
+    (outcome,) = client.get(f"/api/v1/imports/{job['id']}/report").json()
+    assert (outcome["title"], outcome["control_number"]) == (formula, "-42")  # JSON: as it is
+    as_csv = client.get(f"/api/v1/imports/{job['id']}/report?format=csv")
+    (row,) = csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig")))
+    assert (row["title"], row["control_number"]) == ("'" + formula, "'-42")
+    assert row["position"] == "0"
 
 
 def test_multipart_gzip_and_a_dry_run(client: TestClient) -> None:
