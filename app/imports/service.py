@@ -483,11 +483,14 @@ class ImportService:
                 share=self._writer_prepares,
             ) as preparer:
                 batches = self._todo(self._read(upload, fmt), start, upload)
+                # A batch's time runs from the end of the one before: reading and preparing it
+                # (here or in other processes) is the job's time too, not only writing it.
+                since = time.perf_counter()
                 for source, prepared in preparer.prepared(batches):
                     if stopping():
                         return self._finish(job_id, "queued", None)
-                    started = time.perf_counter()
-                    self._load_batch(job_id, source, prepared, options, started)
+                    self._load_batch(job_id, source, prepared, options, since)
+                    since = time.perf_counter()
                     if on_batch is not None:
                         on_batch(self.status(job_id))
         except _Unreadable as unreadable:
@@ -567,7 +570,7 @@ class ImportService:
         source: _Source,
         batch: list[Prepared],
         options: ImportOptions,
-        started: float,
+        since: float,
     ) -> None:
         items = [
             _Item(prepared, file, reason=prepared.reason)
@@ -599,7 +602,7 @@ class ImportService:
                 item.record_id = result.record_id
                 item.previous_version = result.previous_version
                 item.new_version = result.new_version
-            seconds = time.perf_counter() - started
+            seconds = time.perf_counter() - since
             self._report(session, job_id, items, source.bytes_done, seconds)
 
         self._records.apply(changes, change_name="import", then=then)
