@@ -483,14 +483,12 @@ class ImportService:
                 share=self._writer_prepares,
             ) as preparer:
                 batches = self._todo(self._read(upload, fmt), start, upload)
-                # A batch's time runs from the end of the one before: reading and preparing it
-                # (here or in other processes) is the job's time too, not only writing it.
-                since = time.perf_counter()
+                lap = _Lap()
                 for source, prepared in preparer.prepared(batches):
                     if stopping():
                         return self._finish(job_id, "queued", None)
-                    self._load_batch(job_id, source, prepared, options, since)
-                    since = time.perf_counter()
+                    self._load_batch(job_id, source, prepared, options, lap)
+                    lap.next()
                     if on_batch is not None:
                         on_batch(self.status(job_id))
         except _Unreadable as unreadable:
@@ -570,7 +568,7 @@ class ImportService:
         source: _Source,
         batch: list[Prepared],
         options: ImportOptions,
-        since: float,
+        lap: _Lap,
     ) -> None:
         items = [
             _Item(prepared, file, reason=prepared.reason)
@@ -602,8 +600,7 @@ class ImportService:
                 item.record_id = result.record_id
                 item.previous_version = result.previous_version
                 item.new_version = result.new_version
-            seconds = time.perf_counter() - since
-            self._report(session, job_id, items, source.bytes_done, seconds)
+            self._report(session, job_id, items, source.bytes_done, lap.seconds())
 
         self._records.apply(changes, change_name="import", then=then)
 
@@ -718,6 +715,27 @@ class ImportService:
             busy_seconds=job.busy_seconds + seconds,
             **counts,
         )
+
+
+class _Lap:
+    """The time each batch of an import takes, for its rate and time left.
+
+    A batch is reported inside the transaction that writes it, so its own commit comes after
+    its report: each batch's time runs from the report of the one before, and takes in that
+    commit, the reading and the preparing (here or in other processes), not only the writing.
+    """
+
+    def __init__(self) -> None:
+        self._start = self._reported = time.perf_counter()
+
+    def seconds(self) -> float:
+        """The batch's time so far; asked again if the batch is written a second time."""
+        self._reported = time.perf_counter()
+        return self._reported - self._start
+
+    def next(self) -> None:
+        """The batch is written: the next one's time starts from its report."""
+        self._start = self._reported
 
 
 class _Unreadable(Exception):
