@@ -132,6 +132,27 @@ def from_stored_json(text: str) -> Record:
     return decoded.record
 
 
+_STORED_HEAD = '{"leader": "'
+
+
+def stored_json_as_written(text: str, iso2709: bytes) -> bytes | None:
+    """What write(record, JSON) gives for a record this service stored, made from its two
+    stored forms without decoding either: the MARC-in-JSON text with the leader's lengths
+    (00-04 and 12-16) taken from the ISO 2709's leader. The stored JSON's were counted before
+    the record got its 001, 003 and 005; write() counts them again, as the ISO 2709's were.
+
+    None when the text does not begin as this service writes it or the leaders differ in
+    anything else, for the caller to decode the record and write it."""
+    start, end = len(_STORED_HEAD), len(_STORED_HEAD) + LEADER_LENGTH
+    stored = text[start:end]
+    if not text.startswith(_STORED_HEAD) or text[end : end + 1] != '"' or "\\" in stored:
+        return None
+    leader = iso2709[:LEADER_LENGTH].decode("ascii", errors="replace")
+    if stored[5:12] != leader[5:12] or stored[17:] != leader[17:]:
+        return None
+    return f"{_STORED_HEAD}{leader}{text[end:]}".encode()
+
+
 def _as_stored(value: object) -> Record | None:
     """The record of MARC-in-JSON shaped exactly as this service writes it, built without
     from_json's checks and reports; None at the first thing shaped otherwise, for from_json

@@ -29,6 +29,17 @@ def write(record: Record, fmt: Format) -> bytes:
     return ENCODERS[fmt](normalized)
 
 
+def json_array(objects: Iterable[bytes]) -> Iterator[bytes]:
+    """A JSON array of serialised objects, one to a line: write_collection's JSON framing, for
+    callers that have some records' JSON already made (see stored_json_as_written)."""
+    yield b"["
+    separator = b"\n"
+    for text in objects:
+        yield separator + text
+        separator = b",\n"
+    yield b"\n]\n"
+
+
 def marcxml_element(record: Record) -> etree._Element:
     """The MARCXML <record> element (MARC21/slim namespace) of a record, normalised first, for
     protocols that embed records in their own XML (SRU recordData, OAI-PMH metadata)."""
@@ -49,12 +60,7 @@ def write_collection(records: Iterable[Record], fmt: Format) -> Iterator[bytes]:
         yield from marcxml.encode_collection(normalized)
         return
     if fmt is Format.JSON:
-        yield b"["
-        separator = b"\n"
-        for record in normalized:
-            yield separator + marcjson.encode_record(record)
-            separator = b",\n"
-        yield b"\n]\n"
+        yield from json_array(marcjson.encode_record(record) for record in normalized)
         return
     encode = ENCODERS[fmt]
     for record in normalized:

@@ -194,6 +194,12 @@ def _record_from_json(text: str) -> marc.Record:
     return marc.read_one(text.encode("utf-8"), marc.Format.JSON).record
 
 
+def _json_as_written(iso2709: bytes | None, text: str) -> bytes:
+    """A stored record's MARC-in-JSON as write() makes it, from its stored texts when it can."""
+    made = marc.stored_json_as_written(text, iso2709) if iso2709 is not None else None
+    return made if made is not None else marc.write(marc.from_stored_json(text), marc.Format.JSON)
+
+
 def _iso2709_or_none(record: marc.Record) -> bytes | None:
     try:
         return marc.write(record, marc.Format.MRC)
@@ -730,33 +736,40 @@ class RecordService:
         and logged. Raises EmptyQuery before the first byte for a query with nothing in it."""
         self._searcher.validate(query)
         if fmt is marc.Format.MRC:
-            return self._export_stored(self._exported(query, batch_size, on_record, iso=True))
-        texts = self._exported(query, batch_size, on_record, iso=False)
-        return marc.write_collection((_record_from_json(str(text)) for _, text in texts), fmt)
+            return self._export_stored(
+                self._exported(query, batch_size, on_record, StoredRecord.marc)
+            )
+        if fmt is marc.Format.JSON:
+            # Both forms, so that most records need no decoding: see stored_json_as_written.
+            both = self._exported(
+                query, batch_size, on_record, StoredRecord.marc, StoredRecord.marc_json
+            )
+            return marc.json_array(_json_as_written(iso, text) for _, iso, text in both)
+        rows = self._exported(query, batch_size, on_record, StoredRecord.marc_json)
+        return marc.write_collection((marc.from_stored_json(row[1]) for row in rows), fmt)
 
     def _exported(
         self,
         query: SearchQuery,
         batch_size: int,
         on_record: Callable[[], None] | None,
-        *,
-        iso: bool,
-    ) -> Iterator[tuple[int, bytes | str | None]]:
-        """(id, stored ISO 2709 or MARC-in-JSON) of every match, one batch per transaction."""
+        *columns: Any,
+    ) -> Iterator[Any]:
+        """(id, *columns) of every match, in id order, one batch per transaction."""
         after = 0
         while True:
             with self._db.reader() as session:
                 rows = self._searcher.rows_after(
                     session,
                     query,
-                    StoredRecord.marc if iso else StoredRecord.marc_json,
+                    *columns,
                     after_id=after,
                     limit=batch_size,
                 )
-            for record_id, stored in rows:
+            for row in rows:
                 if on_record is not None:
                     on_record()
-                yield record_id, stored
+                yield row
             if len(rows) < batch_size:
                 return
             after = rows[-1][0]

@@ -205,3 +205,14 @@ def test_padding_between_records_is_skipped_and_counted_in_bytes() -> None:
     read = list(marc.read(b"\xef\xbb\xbf[" + one + b"," + padding + one + b"]"))
     assert [item.offset for item in read] == [4, 4 + len(one) + 1 + len(padding)]
     assert all(isinstance(item, marc.ParsedRecord) for item in read)
+
+
+def test_stored_json_takes_its_lengths_from_the_iso_2709_and_nothing_else() -> None:
+    record = marc.read_one(json.dumps(_object("Thư viện")).encode()).record
+    iso = marc.write(record, marc.Format.MRC)
+    counted_before = '{"leader": "00000' + iso[5:12].decode() + "00000" + iso[17:24].decode()
+    text = counted_before + json.dumps(marc.to_json(record), ensure_ascii=False)[36:]
+    assert marc.stored_json_as_written(text, iso) == marc.write(record, marc.Format.JSON)
+    # A leader that says something else (here leader/05, deleted) is not the same record's.
+    assert marc.stored_json_as_written(text, iso[:5] + b"d" + iso[6:]) is None
+    assert marc.stored_json_as_written('{"fields": [], "leader": "x"}', iso) is None

@@ -1,6 +1,7 @@
 """The search contract, on SQLite (FTS5) and PostgreSQL (tsvector): the same answers on both."""
 
 import io
+import json
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,7 @@ from app.search.searcher import EmptyQuery, InvalidCursor, Sort
 from app.services.records import RecordService
 from app.settings import Settings
 
-from support import TEST_ORG, SteppingClock
+from support import CORPUS, TEST_ORG, SteppingClock
 
 Make = Callable[..., int]
 
@@ -478,6 +479,37 @@ def test_export_streams_exactly_the_result(service: RecordService, make: Make) -
     assert xml.count(b"<record") == 5
     with pytest.raises(EmptyQuery):
         service.export(SearchQuery(text=parse_keywords("-x")), marc.Format.MRC)
+
+
+def test_an_export_in_json_is_each_record_as_written_alone(
+    service: RecordService, database: Database, make: Make
+) -> None:
+    # Most records are sent from their stored forms without being decoded: the bytes must be
+    # what writing each record gives, tombstones and records too long for ISO 2709 included.
+    with (CORPUS / "iso2709" / "pymarc" / "test.dat").open("rb") as source:
+        ids = [
+            service.create(marc.write(item.record, marc.Format.MRC), marc.Format.MRC).found.id
+            for item in marc.read(source, marc.Format.MRC)
+        ]
+    too_long = make("Một bản ghi dài", extra="=520  \\\\$a" + "chữ " * 3000)
+    service.delete(ids[0], expected_versions=None)
+    query = SearchForm(status="any").query()
+    exported = b"".join(service.export(query, marc.Format.JSON, batch_size=4))
+    with database.reader() as session:
+        stored = session.execute(text("SELECT marc_json FROM record ORDER BY id")).scalars()
+        one_by_one = [
+            marc.write(marc.from_stored_json(json_text), marc.Format.JSON) for json_text in stored
+        ]
+    assert exported == b"".join(marc.json_array(one_by_one))
+    records = json.loads(exported)
+    assert len(records) == len(ids) + 1
+    assert records[0]["leader"][5] == "d"
+    iso = b"".join(service.export(SearchForm(status="any").query(), marc.Format.MRC))
+    pieces = marc.read_pieces(io.BytesIO(iso), marc.Format.MRC)
+    lengths = [len(p.data) for p in pieces if isinstance(p, marc.RawRecord)]
+    assert [int(r["leader"][:5]) for r in records[:-1]] == lengths
+    assert len(lengths) == len(ids)  # the long one has no ISO 2709: it went the other way
+    assert service.get(too_long).id == too_long
 
 
 def test_a_listing_without_words_is_in_order_of_update(service: RecordService, make: Make) -> None:
