@@ -13,6 +13,7 @@ from app.marc.formats import Format
 from app.marc.identity import assign_identity, format_005, mark_deleted, stamp
 from app.marc.iso2709 import set_iso2709_lengths
 from app.marc.marcjson import from_stored_json, stored_json_as_written, to_json
+from app.marc.marcxml import stored_collection_record as stored_marcxml_record
 from app.marc.merge import content_fingerprint, keep_local_fields, same_content, tag_matches
 from app.marc.mnemonic import to_mnemonic_line
 from app.marc.normalize import normalize
@@ -48,7 +49,14 @@ from app.marc.standard_numbers import (
 )
 from app.marc.summary import RecordSummary, subject_heading, summarize, trim_punctuation
 from app.marc.validate import validate
-from app.marc.writing import json_array, marcxml_element, write, write_collection
+from app.marc.writing import (
+    json_array,
+    marcxml_collection,
+    marcxml_collection_record,
+    marcxml_element,
+    write,
+    write_collection,
+)
 
 __all__ = [
     "MATERIAL_NAMES",
@@ -91,6 +99,8 @@ __all__ = [
     "is_prepublication",
     "json_array",
     "keep_local_fields",
+    "marcxml_collection",
+    "marcxml_collection_record",
     "marcxml_element",
     "mark_deleted",
     "material",
@@ -111,6 +121,7 @@ __all__ = [
     "stamp",
     "stored_form",
     "stored_json_as_written",
+    "stored_marcxml_record",
     "subject_heading",
     "summarize",
     "tag_matches",

@@ -40,6 +40,18 @@ def json_array(objects: Iterable[bytes]) -> Iterator[bytes]:
     yield b"\n]\n"
 
 
+def marcxml_collection(records: Iterable[bytes]) -> Iterator[bytes]:
+    """A MARCXML <collection> of records made by marcxml_collection_record(), or from stored
+    records' ISO 2709 (stored_marcxml_record): write_collection's MARCXML framing."""
+    return marcxml.collection(records)
+
+
+def marcxml_collection_record(record: Record) -> bytes:
+    """One record of a MARCXML collection, normalised first, as write_collection writes it."""
+    normalized, _ = normalize_shared(record)
+    return marcxml.collection_record(normalized)
+
+
 def marcxml_element(record: Record) -> etree._Element:
     """The MARCXML <record> element (MARC21/slim namespace) of a record, normalised first, for
     protocols that embed records in their own XML (SRU recordData, OAI-PMH metadata)."""

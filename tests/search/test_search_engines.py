@@ -481,7 +481,7 @@ def test_export_streams_exactly_the_result(service: RecordService, make: Make) -
         service.export(SearchQuery(text=parse_keywords("-x")), marc.Format.MRC)
 
 
-def test_an_export_in_json_is_each_record_as_written_alone(
+def test_exports_in_json_and_marcxml_are_each_record_as_written_alone(
     service: RecordService, database: Database, make: Make
 ) -> None:
     # Most records are sent from their stored forms without being decoded: the bytes must be
@@ -496,11 +496,14 @@ def test_an_export_in_json_is_each_record_as_written_alone(
     query = SearchForm(status="any").query()
     exported = b"".join(service.export(query, marc.Format.JSON, batch_size=4))
     with database.reader() as session:
-        stored = session.execute(text("SELECT marc_json FROM record ORDER BY id")).scalars()
+        stored = list(session.execute(text("SELECT marc_json FROM record ORDER BY id")).scalars())
         one_by_one = [
             marc.write(marc.from_stored_json(json_text), marc.Format.JSON) for json_text in stored
         ]
     assert exported == b"".join(marc.json_array(one_by_one))
+    xml = b"".join(service.export(query, marc.Format.MARCXML, batch_size=4))
+    records_xml = (marc.marcxml_collection_record(marc.from_stored_json(t)) for t in stored)
+    assert xml == b"".join(marc.marcxml_collection(records_xml))
     records = json.loads(exported)
     assert len(records) == len(ids) + 1
     assert records[0]["leader"][5] == "d"
