@@ -12,8 +12,7 @@ from app.marc.fold import fold
 from app.marc.formats import Format
 from app.marc.identity import assign_identity, format_005, mark_deleted, stamp
 from app.marc.iso2709 import set_iso2709_lengths
-from app.marc.marcjson import from_stored_json, stored_json_as_written, to_json
-from app.marc.marcxml import stored_collection_record as stored_marcxml_record
+from app.marc.marcjson import from_stored_json, to_json
 from app.marc.merge import content_fingerprint, keep_local_fields, same_content, tag_matches
 from app.marc.mnemonic import to_mnemonic_line
 from app.marc.normalize import normalize
@@ -49,14 +48,7 @@ from app.marc.standard_numbers import (
 )
 from app.marc.summary import RecordSummary, subject_heading, summarize, trim_punctuation
 from app.marc.validate import validate
-from app.marc.writing import (
-    json_array,
-    marcxml_collection,
-    marcxml_collection_record,
-    marcxml_element,
-    write,
-    write_collection,
-)
+from app.marc.writing import marcxml_element, write, write_collection, write_stored_collection
 
 __all__ = [
     "MATERIAL_NAMES",
@@ -97,10 +89,7 @@ __all__ = [
     "from_stored_json",
     "indicators_of",
     "is_prepublication",
-    "json_array",
     "keep_local_fields",
-    "marcxml_collection",
-    "marcxml_collection_record",
     "marcxml_element",
     "mark_deleted",
     "material",
@@ -120,8 +109,6 @@ __all__ = [
     "set_iso2709_lengths",
     "stamp",
     "stored_form",
-    "stored_json_as_written",
-    "stored_marcxml_record",
     "subject_heading",
     "summarize",
     "tag_matches",
@@ -132,4 +119,5 @@ __all__ = [
     "with_holdings",
     "write",
     "write_collection",
+    "write_stored_collection",
 ]

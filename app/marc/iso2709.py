@@ -575,3 +575,42 @@ def set_iso2709_lengths(record: Record, lengths: tuple[int, int] | None = None) 
 
 def _utf8_length(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+StoredField = tuple[str, str, list[tuple[str, str]] | None]
+
+
+def stored_parts(data: bytes) -> tuple[str, list[StoredField]] | None:
+    """The leader and fields of an ISO 2709 record this service stored (normalised, UTF-8,
+    well formed), as plain text without building a record, for writers in a hurry: each field
+    is (tag, data, None) for a control field, (tag, indicators, [(code, value)…]) for a data
+    field. None for anything shaped otherwise, for the caller to decode the record."""
+    leader = data[:LEADER_LENGTH]
+    base = int(leader[12:17]) if leader[12:17].isdigit() else 0
+    directory = data[LEADER_LENGTH : base - 1]
+    if (
+        leader[9:10] != b"a"
+        or base <= LEADER_LENGTH
+        or len(directory) % 12
+        or data[base - 1 : base] != FIELD_TERMINATOR
+    ):
+        return None
+    fields: list[StoredField] = []
+    try:
+        for at in range(0, len(directory), 12):
+            tag = directory[at : at + 3].decode("ascii")
+            length, start = int(directory[at + 3 : at + 7]), base + int(directory[at + 7 : at + 12])
+            body = data[start : start + length]
+            if not body.endswith(FIELD_TERMINATOR):
+                return None
+            text = body[:-1].decode("utf-8")
+            if is_control_tag(tag):
+                fields.append((tag, text, None))
+                continue
+            head, *pieces = text.split(_DELIMITER)
+            if len(head) != 2 or not pieces or not all(pieces):
+                return None
+            fields.append((tag, head, [(piece[0], piece[1:]) for piece in pieces]))
+        return leader.decode("ascii"), fields
+    except (UnicodeDecodeError, ValueError):
+        return None

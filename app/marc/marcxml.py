@@ -13,17 +13,16 @@ from typing import Any, BinaryIO
 from lxml import etree
 
 from app.marc.detect import UTF8_BOM
+from app.marc.iso2709 import stored_parts
 from app.marc.parsed import Decoded
 from app.marc.problems import MarcProblem, error, warning
 from app.marc.records import (
     DEFAULT_LEADER,
-    LEADER_LENGTH,
     Field,
     Record,
     field_from_parts,
     fit_leader,
     indicators_of,
-    is_control_tag,
     leader_of,
     new_record,
     unicode_leader,
@@ -304,40 +303,26 @@ def stored_collection_record(iso2709: bytes) -> bytes | None:
     """collection_record() of a record this service stored, made from its stored ISO 2709
     (normalised, UTF-8) without building the record: the same bytes, at a fraction of the
     cost. None for anything not as this service stores records, for the caller to decode."""
-    leader = iso2709[:LEADER_LENGTH]
-    base = int(leader[12:17]) if leader[12:17].isdigit() else 0
-    directory = iso2709[LEADER_LENGTH : base - 1]
-    if (
-        leader[9:10] != b"a"
-        or base <= LEADER_LENGTH
-        or len(directory) % 12
-        or iso2709[base - 1 : base] != b"\x1e"
-    ):
+    stored = stored_parts(iso2709)
+    if stored is None:
         return None
-    try:
-        parts = ["<record><leader>", leader.decode("ascii").translate(_TEXT_ESCAPES), "</leader>"]
-        for at in range(0, len(directory), 12):
-            tag = directory[at : at + 3].decode("ascii")
-            length, start = int(directory[at + 3 : at + 7]), base + int(directory[at + 7 : at + 12])
-            body = iso2709[start : start + length]
-            if not body.endswith(b"\x1e") or not set(tag) <= _PLAIN_ATTRIBUTE:
+    leader, fields = stored
+    parts = ["<record><leader>", leader.translate(_TEXT_ESCAPES), "</leader>"]
+    for tag, data, subfields in fields:
+        if not set(tag) <= _PLAIN_ATTRIBUTE:
+            return None
+        if subfields is None:
+            parts.append(
+                f'<controlfield tag="{tag}">{data.translate(_TEXT_ESCAPES)}</controlfield>'
+            )
+            continue
+        if not set(data) <= _PLAIN_ATTRIBUTE:
+            return None
+        parts.append(f'<datafield tag="{tag}" ind1="{data[0]}" ind2="{data[1]}">')
+        for code, value in subfields:
+            if code not in _PLAIN_ATTRIBUTE:
                 return None
-            text = body[:-1].decode("utf-8")
-            if is_control_tag(tag):
-                data = text.translate(_TEXT_ESCAPES)
-                parts.append(f'<controlfield tag="{tag}">{data}</controlfield>')
-                continue
-            head, *subfields = text.split("\x1f")
-            if len(head) != 2 or not subfields or not set(head) <= _PLAIN_ATTRIBUTE:
-                return None
-            parts.append(f'<datafield tag="{tag}" ind1="{head[0]}" ind2="{head[1]}">')
-            for piece in subfields:
-                if not piece or piece[0] not in _PLAIN_ATTRIBUTE:
-                    return None
-                value = piece[1:].translate(_TEXT_ESCAPES)
-                parts.append(f'<subfield code="{piece[0]}">{value}</subfield>')
-            parts.append("</datafield>")
-    except (UnicodeDecodeError, ValueError):
-        return None
+            parts.append(f'<subfield code="{code}">{value.translate(_TEXT_ESCAPES)}</subfield>')
+        parts.append("</datafield>")
     parts.append("</record>\n")
     return "".join(parts).encode()

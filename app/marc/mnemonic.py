@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from app.marc.iso2709 import stored_parts
 from app.marc.legacy_text import legacy_hint
 from app.marc.marc8 import ansel_char, decode_marc8
 from app.marc.parsed import Decoded
@@ -90,6 +91,25 @@ def leader_line(record: Record) -> str:
 def encode_record(record: Record) -> bytes:
     """Serialise one record as .mrk text (UTF-8, CRLF), ending with the blank separator line."""
     lines = [leader_line(record), *(to_mnemonic_line(field) for field in record.fields), ""]
+    return (LINE_END.join(lines) + LINE_END).encode("utf-8")
+
+
+def stored_record(iso2709: bytes) -> bytes | None:
+    """encode_record() of a record this service stored, made from its stored ISO 2709
+    (normalised, UTF-8) without building the record: the same bytes. None for anything not
+    as this service stores records, for the caller to decode."""
+    stored = stored_parts(iso2709)
+    if stored is None:
+        return None
+    leader, fields = stored
+    lines = [f"=LDR  {_blanks_out(leader)}"]
+    for tag, data, subfields in fields:
+        if subfields is None:
+            lines.append(f"={tag}  {_blanks_out(_escape(data))}")
+            continue
+        text = "".join(f"${_escape(code)}{_escape(value)}" for code, value in subfields)
+        lines.append(f"={tag}  {_blanks_out(data)}{text}")
+    lines.append("")
     return (LINE_END.join(lines) + LINE_END).encode("utf-8")
 
 

@@ -29,27 +29,46 @@ def write(record: Record, fmt: Format) -> bytes:
     return ENCODERS[fmt](normalized)
 
 
+def write_stored_collection(
+    stored: Iterable[tuple[bytes | None, str]], fmt: Format
+) -> Iterator[bytes]:
+    """write_collection() of records this service stored, each given as its stored ISO 2709
+    (None when too long for it) and MARC-in-JSON: the same bytes, but most records are written
+    from those forms without being decoded, normalised and encoded again. Not for ISO 2709,
+    whose stored form is the record as written already."""
+    written = (_stored_as_written(iso, text, fmt) for iso, text in stored)
+    if fmt is Format.JSON:
+        yield from json_array(written)
+    elif fmt is Format.MARCXML:
+        yield from marcxml.collection(written)
+    else:
+        yield from written
+
+
+def _stored_as_written(iso2709: bytes | None, text: str, fmt: Format) -> bytes:
+    if iso2709 is not None:
+        made = _FROM_STORED[fmt](iso2709, text)
+        if made is not None:
+            return made
+    record, _ = normalize_shared(marcjson.from_stored_json(text))
+    return marcxml.collection_record(record) if fmt is Format.MARCXML else ENCODERS[fmt](record)
+
+
+_FROM_STORED: dict[Format, Callable[[bytes, str], bytes | None]] = {
+    Format.JSON: lambda iso2709, text: marcjson.stored_json_as_written(text, iso2709),
+    Format.MARCXML: lambda iso2709, _: marcxml.stored_collection_record(iso2709),
+    Format.MRK: lambda iso2709, _: mnemonic.stored_record(iso2709),
+}
+
+
 def json_array(objects: Iterable[bytes]) -> Iterator[bytes]:
-    """A JSON array of serialised objects, one to a line: write_collection's JSON framing, for
-    callers that have some records' JSON already made (see stored_json_as_written)."""
+    """A JSON array of serialised objects, one to a line: write_collection's JSON framing."""
     yield b"["
     separator = b"\n"
     for text in objects:
         yield separator + text
         separator = b",\n"
     yield b"\n]\n"
-
-
-def marcxml_collection(records: Iterable[bytes]) -> Iterator[bytes]:
-    """A MARCXML <collection> of records made by marcxml_collection_record(), or from stored
-    records' ISO 2709 (stored_marcxml_record): write_collection's MARCXML framing."""
-    return marcxml.collection(records)
-
-
-def marcxml_collection_record(record: Record) -> bytes:
-    """One record of a MARCXML collection, normalised first, as write_collection writes it."""
-    normalized, _ = normalize_shared(record)
-    return marcxml.collection_record(normalized)
 
 
 def marcxml_element(record: Record) -> etree._Element:

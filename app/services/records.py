@@ -194,18 +194,6 @@ def _record_from_json(text: str) -> marc.Record:
     return marc.read_one(text.encode("utf-8"), marc.Format.JSON).record
 
 
-def _json_as_written(iso2709: bytes | None, text: str) -> bytes:
-    """A stored record's MARC-in-JSON as write() makes it, from its stored texts when it can."""
-    made = marc.stored_json_as_written(text, iso2709) if iso2709 is not None else None
-    return made if made is not None else marc.write(marc.from_stored_json(text), marc.Format.JSON)
-
-
-def _marcxml_as_written(iso2709: bytes | None, text: str) -> bytes:
-    """A stored record's <record> in a MARCXML collection, from its ISO 2709 when it can."""
-    made = marc.stored_marcxml_record(iso2709) if iso2709 is not None else None
-    return made if made is not None else marc.marcxml_collection_record(marc.from_stored_json(text))
-
-
 def _iso2709_or_none(record: marc.Record) -> bytes | None:
     try:
         return marc.write(record, marc.Format.MRC)
@@ -745,19 +733,11 @@ class RecordService:
             return self._export_stored(
                 self._exported(query, batch_size, on_record, StoredRecord.marc)
             )
-        if fmt is marc.Format.JSON:
-            # Both forms: most records need no decoding (see stored_json_as_written).
-            both = self._exported(
-                query, batch_size, on_record, StoredRecord.marc, StoredRecord.marc_json
-            )
-            return marc.json_array(_json_as_written(iso, text) for _, iso, text in both)
-        if fmt is marc.Format.MARCXML:
-            both = self._exported(
-                query, batch_size, on_record, StoredRecord.marc, StoredRecord.marc_json
-            )
-            return marc.marcxml_collection(_marcxml_as_written(iso, text) for _, iso, text in both)
-        rows = self._exported(query, batch_size, on_record, StoredRecord.marc_json)
-        return marc.write_collection((marc.from_stored_json(row[1]) for row in rows), fmt)
+        # Both forms: most records need no decoding (see write_stored_collection).
+        both = self._exported(
+            query, batch_size, on_record, StoredRecord.marc, StoredRecord.marc_json
+        )
+        return marc.write_stored_collection(((iso, text) for _, iso, text in both), fmt)
 
     def _exported(
         self,

@@ -212,7 +212,7 @@ def test_stored_json_takes_its_lengths_from_the_iso_2709_and_nothing_else() -> N
     iso = marc.write(record, marc.Format.MRC)
     counted_before = '{"leader": "00000' + iso[5:12].decode() + "00000" + iso[17:24].decode()
     text = counted_before + json.dumps(marc.to_json(record), ensure_ascii=False)[36:]
-    assert marc.stored_json_as_written(text, iso) == marc.write(record, marc.Format.JSON)
+    assert marcjson.stored_json_as_written(text, iso) == marc.write(record, marc.Format.JSON)
     # A leader that says something else (here leader/05, deleted) is not the same record's.
-    assert marc.stored_json_as_written(text, iso[:5] + b"d" + iso[6:]) is None
-    assert marc.stored_json_as_written('{"fields": [], "leader": "x"}', iso) is None
+    assert marcjson.stored_json_as_written(text, iso[:5] + b"d" + iso[6:]) is None
+    assert marcjson.stored_json_as_written('{"fields": [], "leader": "x"}', iso) is None

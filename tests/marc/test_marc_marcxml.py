@@ -10,6 +10,7 @@ import pytest
 from lxml import etree
 
 from app import marc
+from app.marc import marcxml, mnemonic
 from app.marc.marcxml import make_parser
 
 if TYPE_CHECKING:
@@ -247,11 +248,11 @@ def test_reading_a_long_collection_keeps_memory_flat() -> None:
     assert peak - before < 20_000_000
 
 
-def test_a_stored_record_s_marcxml_is_made_from_its_iso_2709_as_from_the_record(
+def test_a_stored_record_is_written_from_its_iso_2709_as_from_the_record(
     corpus: Corpus,
 ) -> None:
-    """Exports write MARCXML from the stored ISO 2709 without building records: for every
-    record of the corpus the bytes are the record's own, or None (the caller builds it)."""
+    """Exports write MARCXML and .mrk from the stored ISO 2709 without building records: for
+    every record of the corpus the bytes are the record's own, or None (the caller builds it)."""
     made = declined = 0
     for corpus_file in corpus.in_folders("iso2709", "vietnamese", "json", "marcxml"):
         for record in corpus.records(corpus_file.name):
@@ -259,11 +260,12 @@ def test_a_stored_record_s_marcxml_is_made_from_its_iso_2709_as_from_the_record(
                 iso = marc.write(record, marc.Format.MRC)
             except marc.RecordTooLong:
                 continue
-            quick = marc.stored_marcxml_record(iso)
+            assert mnemonic.stored_record(iso) == marc.write(record, marc.Format.MRK)
+            quick = marcxml.stored_collection_record(iso)
             if quick is None:
                 declined += 1
                 continue
-            assert quick == marc.marcxml_collection_record(record)
+            assert quick == marcxml.collection_record(record)
             made += 1
     assert made > 5_000
     assert declined < made / 100
@@ -271,8 +273,8 @@ def test_a_stored_record_s_marcxml_is_made_from_its_iso_2709_as_from_the_record(
         b"=LDR  00000nam a2200000 i 4500\n=245  10$aA & B <c> \r d$&x\n", marc.Format.MRK
     ).record
     # A subfield code to escape in an attribute: built the long way, never guessed.
-    assert marc.stored_marcxml_record(marc.write(odd, marc.Format.MRC)) is None
+    assert marcxml.stored_collection_record(marc.write(odd, marc.Format.MRC)) is None
     odd["245"].subfields = odd["245"].subfields[:1]
-    escaped = marc.stored_marcxml_record(marc.write(odd, marc.Format.MRC))
-    assert escaped == marc.marcxml_collection_record(odd)
+    escaped = marcxml.stored_collection_record(marc.write(odd, marc.Format.MRC))
+    assert escaped == marcxml.collection_record(marc.normalize(odd)[0])
     assert b"A &amp; B &lt;c&gt; &#13; d" in escaped
