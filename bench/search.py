@@ -573,9 +573,13 @@ def measure(
     )
 
 
+# What each record of an export holds once: ISO 2709's terminator, the start of the others.
+EXPORT_MARKERS = {"mrc": b"\x1d", "marcxml": b"</record>", "json": b'{"leader": ', "mrk": b"=LDR  "}
+
+
 def export(client: httpx.Client, params: dict[str, str]) -> dict[str, Any]:
     """Stream GET /records/export to nowhere; count its bytes and records."""
-    marker = b"\x1d" if params.get("format") == "mrc" else b"</record>"
+    marker = EXPORT_MARKERS[params.get("format", "mrc")]
     records = 0
     size = 0
     tail = b""
@@ -798,7 +802,7 @@ def measure_queries(
 
 
 def measure_exports(
-    client: httpx.Client, generated: dict[str, Any], report: Report, *, marcxml: bool
+    client: httpx.Client, generated: dict[str, Any], report: Report, *, formats: list[str]
 ) -> None:
     count = report.count
     matched = export(client, {"format": "mrc", "q": COMMON_WORD})["records"]
@@ -818,9 +822,7 @@ def measure_exports(
         f"{word.mean_total:,.0f}{'' if exact else ' (a lower bound)'}",
         flush=True,
     )
-    exports = {"mrc": export(client, {"format": "mrc"})}
-    if marcxml:
-        exports["marcxml"] = export(client, {"format": "marcxml"})
+    exports = {fmt: export(client, {"format": fmt}) for fmt in formats}
     report.summary["export"] = exports
     for fmt, figures in exports.items():
         target = f"; target {EXPORT_TARGET:,} records/s" if fmt == "mrc" else ""
@@ -853,6 +855,11 @@ def parse_options() -> argparse.Namespace:
         default=[],
         metavar="NAME=VALUE",
         help="extra PostgreSQL server setting, e.g. shared_buffers=1GB (repeatable)",
+    )
+    parser.add_argument(
+        "--exports",
+        default="mrc,marcxml,json,mrk",
+        help="formats of the whole-catalogue export to time, in order (comma-separated)",
     )
     parser.add_argument("--skip-marcxml", action="store_true", help="no MARCXML export")
     parser.add_argument(
@@ -923,7 +930,9 @@ def main() -> None:
                 measure_queries(
                     client, samples, report, count=options.queries, warmup=options.warmup
                 )
-                measure_exports(client, generated, report, marcxml=not options.skip_marcxml)
+                skipped = {"marcxml"} if options.skip_marcxml else set()
+                formats = [f for f in options.exports.split(",") if f not in skipped]
+                measure_exports(client, generated, report, formats=formats)
     finally:
         if options.workdir is None:
             # Keep the summary and the logs of a temporary directory, not its gigabytes.
