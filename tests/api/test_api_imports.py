@@ -55,6 +55,20 @@ def test_an_upload_is_accepted_at_once_and_loaded_by_a_worker(client: TestClient
     assert [item["summary"]["title"] for item in found["items"]] == ["Cẩm nang nghề thư viện"]
 
 
+def test_an_imported_record_s_json_tells_its_lengths_as_its_download(
+    client: TestClient,
+) -> None:
+    # An import stores the JSON it made before numbering the record: the envelope must not
+    # show leader lengths counted without 001, 003 and 005.
+    client.post("/api/v1/imports", content=VIETNAMESE.read_bytes())
+    work(client)
+    for item in client.get("/api/v1/records", params={"limit": 5}).json()["items"]:
+        envelope = client.get(f"/api/v1/records/{item['id']}").json()
+        iso = client.get(f"/api/v1/records/{item['id']}", params={"format": "mrc"}).content
+        assert envelope["record"]["leader"] == iso[:24].decode()
+        assert int(envelope["record"]["leader"][:5]) == len(iso)
+
+
 def test_the_report_as_json_and_csv_and_the_rejected_records(client: TestClient) -> None:
     job = client.post("/api/v1/imports", content=BAD_RECORDS.read_bytes()).json()
     work(client)
