@@ -593,17 +593,17 @@ def stored_parts(data: bytes) -> tuple[str, list[StoredField]] | None:
         or base <= LEADER_LENGTH
         or len(directory) % 12
         or data[base - 1 : base] != FIELD_TERMINATOR
+        or not data.endswith(RECORD_TERMINATOR)
     ):
+        return None
+    entries = [directory[i : i + 12] for i in range(0, len(directory), 12)]
+    located = _fields_by_directory(entries, data[base:-1])
+    if located is None:
         return None
     fields: list[StoredField] = []
     try:
-        for at in range(0, len(directory), 12):
-            tag = directory[at : at + 3].decode("ascii")
-            length, start = int(directory[at + 3 : at + 7]), base + int(directory[at + 7 : at + 12])
-            body = data[start : start + length]
-            if not body.endswith(FIELD_TERMINATOR):
-                return None
-            text = body[:-1].decode("utf-8")
+        for tag, body in located:
+            text = body.decode("utf-8")
             if is_control_tag(tag):
                 fields.append((tag, text, None))
                 continue
@@ -612,5 +612,5 @@ def stored_parts(data: bytes) -> tuple[str, list[StoredField]] | None:
                 return None
             fields.append((tag, head, [(piece[0], piece[1:]) for piece in pieces]))
         return leader.decode("ascii"), fields
-    except (UnicodeDecodeError, ValueError):
+    except UnicodeDecodeError:
         return None
