@@ -40,6 +40,12 @@ class MatchEstimate:
         sorting them than from walking the records newest first (see `walked`)."""
         return self.looked_up() < self.walked(wanted, span)
 
+    def of_part(self, numbers: int) -> MatchEstimate:
+        """The estimate for a part of the index holding `numbers` record numbers, the matches
+        taken as spread evenly over the records."""
+        share = min(numbers / self.records, 1.0) if self.records >= 1 else 1.0
+        return MatchEstimate(self.matches * share, min(self.records, numbers), self.lookup_cost)
+
     def cost(self, wanted: int, span: int | None = None) -> float:
         """What finding those matches costs the better way, in records checked."""
         return min(self.looked_up(), self.walked(wanted, span))
@@ -51,6 +57,11 @@ class SearchBackend(Protocol):
     Writes happen in the caller's transaction, so the index changes exactly when the records
     do. Expressions given to `matching` are pruned (every Text has at least one token) and
     positive (see query.has_positive)."""
+
+    # The index is kept in parts of this many record numbers (0 up to the width, and so on),
+    # each its own index, and the newest matches are best asked of the newest part first, then
+    # of the older ones while more are wanted; None: one index, asked as a whole.
+    part_width: int | None
 
     def store(
         self, session: Session, documents: Sequence[SearchDocument], *, new: bool = False

@@ -28,6 +28,14 @@ match through the index (a phrase found in 20,000 records of a million: 135 ms w
 through the index; one-off, bench/README.md): `estimate` hands its estimate to the searcher,
 which chooses (app.search.backend.MatchEstimate).
 
+Even so, GIN reads every match of a common search before any is known to be among the newest:
+three common words at a million records were lists of hundreds of thousands of rows to
+intersect and 30,000 matches to visit. So the table is partitioned by record number, in parts of
+PARTITION_WIDTH numbers (record_search_<n>), each with its own GIN index, and the searcher asks
+for the newest matches part by part, newest first, until it has enough (`part_width`): the same
+search reads one part's lists (120 → 10-28 ms, one-off). Parts are made as records are numbered
+into them (`_make_parts`), in the writing transaction.
+
 Only a phrase of three words or more needs more than the index (its pairs may lie apart): its
 candidates are checked against the words in record_search_text, which ranking reads too.
 """
@@ -67,6 +75,11 @@ from app.search.query import Text as Words
 from app.search.words import tokens_of
 
 TABLE = "record_search"
+# Record numbers a part of record_search holds (see the module docstring): at 3% of the records,
+# the newest part holds the 2,001 matches a count wants; a search of few matches asks each part,
+# a few at a million records. The migration that made the parts (20261207_search_partitions)
+# has the same width: parts are found by name.
+PARTITION_WIDTH = 131_072
 # The fields a word can be restricted to (query.SearchField), by the part of that name.
 FIELD_MARKS = {
     SearchField.TITLE.value: "\ue002",
@@ -84,22 +97,25 @@ _EVERY_MARK = ["", *FIELD_MARKS.values()]
 _metadata = MetaData()
 
 
-def _record_key() -> Column[int]:
-    return Column(
+record_search = Table(
+    TABLE,
+    _metadata,
+    # No foreign key here (see the migration): nothing removes a record's row.
+    Column("record_id", BigInteger, key="id", primary_key=True),
+    Column("terms", TSVECTOR, nullable=False),
+    postgresql_partition_by="RANGE (record_id)",
+)
+# The words, by part: what ranking reads and long phrases are checked against.
+record_search_text = Table(
+    f"{TABLE}_text",
+    _metadata,
+    Column(
         "record_id",
         BigInteger,
         ForeignKey("record.id", ondelete="CASCADE"),
         key="id",
         primary_key=True,
-    )
-
-
-record_search = Table(TABLE, _metadata, _record_key(), Column("terms", TSVECTOR, nullable=False))
-# The words, by part: what ranking reads and long phrases are checked against.
-record_search_text = Table(
-    f"{TABLE}_text",
-    _metadata,
-    _record_key(),
+    ),
     *(Column(name, Text, nullable=False) for name in ALL_PARTS),
 )
 
@@ -224,22 +240,68 @@ def _terms_match(tsquery: str) -> ColumnElement[bool]:
 # rest of the import.
 _stored_terms = cast(bindparam("terms", type_=Text), TSVECTOR)
 # The planner's estimates of the records a tsquery finds and of all the records, in one plan:
-# its first part's rows, then its second's. Text, not a select made and compiled each time,
-# which took longer than the server's planning (one-off).
+# its first part's rows, then its second's (each behind OFFSET 0, so that the planner does not
+# merge the two lists of the table's parts into one). Text, not a select made and compiled each
+# time, which took longer than the server's planning (one-off).
 _ESTIMATE = text(
-    "EXPLAIN (FORMAT JSON) SELECT 1 FROM record_search WHERE terms @@ CAST(:query AS tsquery)"
-    " UNION ALL SELECT 1 FROM record_search"
+    "EXPLAIN (FORMAT JSON) SELECT 1 FROM (SELECT 1 FROM record_search"
+    " WHERE terms @@ CAST(:query AS tsquery) OFFSET 0) AS matched"
+    " UNION ALL SELECT 1 FROM (SELECT 1 FROM record_search OFFSET 0) AS every"
 ).execution_options(**{CUSTOM_PLAN: True})
+
+
+# The parts (of these numbers) that do not exist yet.
+_MISSING_PARTS = text(
+    "SELECT n FROM unnest(CAST(:numbers AS int[])) AS n "
+    "WHERE to_regclass('record_search_' || n) IS NULL"
+)
+# Held by the transaction making parts, so that two writers do not make the same one.
+_PARTS_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('record_search parts'))")
+_STATISTICS_TARGET = text(
+    "SELECT attstattarget FROM pg_attribute "
+    "WHERE attrelid = 'record_search'::regclass AND attname = 'terms'"
+)
+
+
+def _make_parts(session: Session, ids: Sequence[int]) -> None:
+    """Make the parts of record_search that these records' rows go in, where missing.
+
+    A part is made as a table of its own, then attached: attaching locks record_search only
+    against other changes of its definition (CREATE TABLE ... PARTITION OF would lock out
+    every search until the writing transaction ends)."""
+    numbers = list(range(min(ids) // PARTITION_WIDTH, max(ids) // PARTITION_WIDTH + 1))
+    if not session.scalars(_MISSING_PARTS, {"numbers": numbers}).all():
+        return
+    session.execute(_PARTS_LOCK)
+    # Again, under the lock: another writer may have made them meanwhile.
+    missing = list(session.scalars(_MISSING_PARTS, {"numbers": numbers}))
+    target = session.scalar(_STATISTICS_TARGET)
+    for number in missing:
+        name = f"{TABLE}_{number}"
+        # Its columns' storage and compression, and indexes the attachment takes as its own.
+        session.execute(text(f"CREATE TABLE {name} (LIKE {TABLE} INCLUDING ALL)"))
+        if target is not None and target >= 0:  # a part does not take the table's target
+            session.execute(text(f"ALTER TABLE {name} ALTER COLUMN terms SET STATISTICS {target}"))
+        low = number * PARTITION_WIDTH
+        session.execute(
+            text(
+                f"ALTER TABLE {TABLE} ATTACH PARTITION {name} "
+                f"FOR VALUES FROM ({low}) TO ({low + PARTITION_WIDTH})"
+            )
+        )
 
 
 class PostgresFts:
     """SearchBackend over a GIN index of terms (see the module docstring)."""
+
+    part_width: int | None = PARTITION_WIDTH
 
     def store(
         self, session: Session, documents: Sequence[SearchDocument], *, new: bool = False
     ) -> None:
         if not documents:
             return
+        _make_parts(session, [d.record_id for d in documents])
         terms = [{"id": d.record_id, "terms": _tsvector_text(index_terms(d))} for d in documents]
         words = [{"id": d.record_id, **{n: d.part(n) for n in ALL_PARTS}} for d in documents]
         if new:

@@ -133,6 +133,8 @@ class _Prepared:
     where: list[ColumnElement[bool]]
     years: tuple[int, ...] = ()  # a year range the index narrows the matches to (see _years)
     estimate: MatchEstimate | None = None  # see SearchBackend.estimate
+    # The highest record number, where the index is in parts (see SearchBackend.part_width).
+    highest: int | None = None
 
 
 def _years(filters: Filters) -> tuple[int, ...]:
@@ -244,11 +246,15 @@ class Searcher:
                     "the query only excludes; say what to look for as well (a word or phrase)"
                 )
         years = _years(query.filters)
+        highest = None
+        if session is not None and expr is not None and self.backend.part_width is not None:
+            highest = session.scalar(select(func.max(StoredRecord.id))) or 0
         return _Prepared(
             expr=expr,
             where=conditions(query.filters, org_code=self._org_code),
             years=years,
             estimate=self._estimate(session, expr, years),
+            highest=highest,
         )
 
     def _estimate(
@@ -324,8 +330,58 @@ class Searcher:
             StoredRecord.year,
             StoredRecord.status,
         )
-        order = _newest_first(prepared, id_column, wanted=self._count_bound + 1)
-        return _rows(session, statement.order_by(order).limit(self._count_bound + 1))
+        return self._newest(session, prepared, statement, id_column, wanted=self._count_bound + 1)
+
+    def _newest(
+        self,
+        session: Session,
+        prepared: _Prepared,
+        statement: Select[Any],
+        id_column: ColumnElement[int] | InstrumentedAttribute[int],
+        *,
+        wanted: int,
+        span: int | None = None,
+        below: int | None = None,
+        at_least: int | None = None,
+    ) -> list[Row[Any]]:
+        """The newest `wanted` rows of a statement of matches (whose ids are below and at
+        least those given, if given: the statement says so already). Where the index is in
+        parts, asked of one part at a time, the newest first, while more are wanted."""
+        parts = self._parts(prepared, below=below, at_least=at_least)
+        if parts is None:
+            order = _newest_first(prepared, id_column, wanted=wanted, span=span)
+            return _rows(session, statement.order_by(order).limit(wanted))
+        found: list[Row[Any]] = []
+        for low, high, numbers in parts:
+            estimate = prepared.estimate.of_part(numbers) if prepared.estimate else None
+            part = dataclasses.replace(prepared, estimate=estimate)
+            remaining = wanted - len(found)
+            within = numbers if span is None else min(span, numbers)
+            order = _newest_first(part, id_column, wanted=remaining, span=within)
+            in_part = statement.where(id_column >= low, id_column < high)
+            found.extend(_rows(session, in_part.order_by(order).limit(remaining)))
+            if len(found) >= wanted:
+                break
+        return found
+
+    def _parts(
+        self, prepared: _Prepared, *, below: int | None, at_least: int | None
+    ) -> list[tuple[int, int, int]] | None:
+        """The parts of the index a search's newest matches are to be asked of, newest first:
+        each part's bounds (as the index keeps them, so that the engine reads that part alone)
+        and how many record numbers of it are wanted. None: ask the index as a whole."""
+        width = self.backend.part_width
+        if width is None or prepared.highest is None or prepared.expr is None:
+            return None
+        top = prepared.highest if below is None else min(prepared.highest, below - 1)
+        bottom = at_least or 0
+        parts = []
+        for number in range(top // width, bottom // width - 1, -1):
+            low = number * width
+            numbers = min(low + width, top + 1) - max(low, bottom)
+            if numbers > 0:
+                parts.append((low, low + width, numbers))
+        return parts
 
     @staticmethod
     def _facets(rows: Sequence[Any]) -> Facets:
@@ -356,15 +412,24 @@ class Searcher:
         if at_least is not None:
             statement = statement.where(id_column >= at_least)
         if limit is None:
-            statement = statement.order_by(id_column.desc())
-        else:
-            if among is not None:
-                span = len(among)
-            elif below is not None:
-                span = below if span is None else min(span, below)
-            order = _newest_first(prepared, id_column, wanted=limit, span=span)
-            statement = statement.order_by(order).limit(limit)
-        return [row[0] for row in _rows(session, statement)]
+            return [row[0] for row in _rows(session, statement.order_by(id_column.desc()))]
+        if among is not None:
+            # Those records alone: no part of the index needs asking on its own.
+            order = _newest_first(prepared, id_column, wanted=limit, span=len(among))
+            return [row[0] for row in _rows(session, statement.order_by(order).limit(limit))]
+        if below is not None:
+            span = below if span is None else min(span, below)
+        rows = self._newest(
+            session,
+            prepared,
+            statement,
+            id_column,
+            wanted=limit,
+            span=span,
+            below=below,
+            at_least=at_least,
+        )
+        return [row[0] for row in rows]
 
     def _window_part(
         self,

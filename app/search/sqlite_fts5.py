@@ -66,6 +66,9 @@ def fts5_query(expr: Expr) -> str:
 class SqliteFts5:
     """SearchBackend over FTS5 (see the module docstring)."""
 
+    # One index: FTS5 reads a search's matches newest first already, and stops.
+    part_width: int | None = None
+
     def store(
         self, session: Session, documents: Sequence[SearchDocument], *, new: bool = False
     ) -> None:

@@ -3,7 +3,8 @@
 import io
 import json
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from app.db.engine import Database
 from app.search.backend import backend_for
 from app.search.form import FormError, SearchForm
 from app.search.parser import parse_keywords
+from app.search.postgres_fts import PARTITION_WIDTH
 from app.search.query import SearchField, SearchQuery, Status
 from app.search.searcher import EmptyQuery, InvalidCursor, Sort
 from app.services.records import RecordService
@@ -378,6 +380,59 @@ def test_relevance_pages_cover_every_match_once_while_records_are_added(
     assert sorted(seen) == sorted(ids)  # none twice, none lost; the newcomer is past the edge
     first_four = sorted(ids, reverse=True)[:4]
     assert set(seen[:4]) == set(first_four)  # the ranked window comes first
+
+
+@contextmanager
+def numbered_from(database: Database, number: int) -> Iterator[None]:
+    """New records numbered from `number` on while in it, then the sequence as it was: the
+    test's records go with its transaction, and a sequence's position is not transactional."""
+    with database.writer.begin() as session:
+        sequence = session.scalar(text("SELECT pg_get_serial_sequence('record', 'id')"))
+        last, called = session.execute(
+            text(f"SELECT last_value, is_called FROM {sequence}")
+        ).one()
+        session.execute(text("SELECT setval(:s, :n, false)"), {"s": sequence, "n": number})
+    try:
+        yield
+    finally:
+        with database.writer.begin() as session:
+            session.execute(
+                text("SELECT setval(:s, :n, :c)"), {"s": sequence, "n": last, "c": called}
+            )
+
+
+def test_postgresql_asks_the_parts_of_its_index_newest_first(
+    database: Database, clock: SteppingClock, statistics: Callable[[], None]
+) -> None:
+    """PostgreSQL keeps its index in parts of PARTITION_WIDTH record numbers, each made when a
+    record is first numbered into it, and the newest matches come from the newest part, then
+    from the older ones while more are wanted (app.search.postgres_fts)."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's index is one whole")
+    service = RecordService(
+        database, org_code=TEST_ORG, clock=clock, search_count_bound=4, search_rank_window=2
+    )
+    with numbered_from(database, PARTITION_WIDTH - 3):
+        ids = [service.create(mrk("Thư viện"), marc.Format.MRK).found.id for _ in range(6)]
+    assert ids == list(range(PARTITION_WIDTH - 3, PARTITION_WIDTH + 3))
+    with database.reader() as session:
+        parts = session.execute(
+            text("SELECT tableoid::regclass::text, count(*) FROM record_search GROUP BY 1")
+        ).all()
+    assert sorted(parts) == [("record_search_0", 3), ("record_search_1", 3)]
+    statistics()
+    query = SearchForm(q="thu vien").query()
+    page = service.search(query, limit=2, totals=True)
+    # The newest four counted: three of the newer part, one of the older.
+    assert (page.total, page.total_exact) == (4, False)
+    seen = [item.id for item in page.items]
+    while page.next_key is not None:
+        page = service.search(query, limit=2, after=page.next_key)
+        seen.extend(item.id for item in page.items)
+    assert seen == sorted(ids, reverse=True)  # titles alike: newest first, across the parts
+    with database.reader() as session:
+        found = session.scalars(text("SELECT record_id FROM record_search_1 ORDER BY 1")).all()
+    assert list(found) == ids[3:]
 
 
 def test_sorting_by_title_follows_vietnamese_alphabetical_order(
