@@ -751,7 +751,18 @@ def prewarm_shared_buffers(db: Database, report: Report) -> None:
         ).fetchone()
         warmed: dict[str, int] = {}
         budget = int(buffers[0]) * 3 // 4 if buffers else 0  # blocks, leaving room to work
-        for name in SEARCH_RELATIONS:
+        # A partitioned table or index has no storage of its own: its parts have, newest first.
+        leaves = [
+            str(row[0])
+            for name in SEARCH_RELATIONS
+            for row in connection.execute(
+                "SELECT relid FROM pg_partition_tree(%s::regclass) WHERE isleaf "
+                "ORDER BY relid::oid DESC",
+                (name,),
+            ).fetchall()
+            or [(name,)]
+        ]
+        for name in leaves:
             row = connection.execute(
                 "SELECT pg_relation_size(%s::regclass) / current_setting('block_size')::int",
                 (name,),

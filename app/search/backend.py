@@ -40,11 +40,10 @@ class MatchEstimate:
         sorting them than from walking the records newest first (see `walked`)."""
         return self.looked_up() < self.walked(wanted, span)
 
-    def of_part(self, numbers: int) -> MatchEstimate:
-        """The estimate for a part of the index holding `numbers` record numbers, the matches
-        taken as spread evenly over the records."""
-        share = min(numbers / self.records, 1.0) if self.records >= 1 else 1.0
-        return MatchEstimate(self.matches * share, min(self.records, numbers), self.lookup_cost)
+    def over(self, numbers: int) -> MatchEstimate:
+        """The estimate for a run of `numbers` record numbers, at the same share of matches."""
+        share = numbers / self.records if self.records >= 1 else 1.0
+        return MatchEstimate(self.matches * share, numbers, self.lookup_cost)
 
     def cost(self, wanted: int, span: int | None = None) -> float:
         """What finding those matches costs the better way, in records checked."""
@@ -62,6 +61,10 @@ class SearchBackend(Protocol):
     # each its own index, and the newest matches are best asked of the newest part first, then
     # of the older ones while more are wanted; None: one index, asked as a whole.
     part_width: int | None
+
+    def begin(self, session: Session) -> None:
+        """Set the session's transaction up for a search's statements, as the engine wants."""
+        ...
 
     def store(
         self, session: Session, documents: Sequence[SearchDocument], *, new: bool = False
@@ -84,10 +87,12 @@ class SearchBackend(Protocol):
         ...
 
     def estimate(
-        self, session: Session, expr: Expr, *, years: Sequence[int] = ()
+        self, session: Session, expr: Expr, *, years: Sequence[int] = (), numbered_from: int = 0
     ) -> MatchEstimate | None:
         """How many records `matching` would find, when the engine's planner needs telling how
-        best to find the newest of them (see MatchEstimate.index_first); None: it knows."""
+        best to find the newest of them (see MatchEstimate.index_first); None: it knows. With
+        `numbered_from`, of the records numbered from that on only: where the index is in parts,
+        the newest part's worth, which the engine estimates from fewer parts' statistics."""
         ...
 
     def documents(

@@ -30,11 +30,11 @@ which chooses (app.search.backend.MatchEstimate).
 
 Even so, GIN reads every match of a common search before any is known to be among the newest:
 three common words at a million records were lists of hundreds of thousands of rows to
-intersect and 30,000 matches to visit. So the table is partitioned by record number, in parts of
-PARTITION_WIDTH numbers (record_search_<n>), each with its own GIN index, and the searcher asks
-for the newest matches part by part, newest first, until it has enough (`part_width`): the same
-search reads one part's lists (120 → 10-28 ms, one-off). Parts are made as records are numbered
-into them (`_make_parts`), in the writing transaction.
+intersect and 30,000 matches to visit (120 ms). So the table is partitioned by record number, in
+parts of PARTITION_WIDTH numbers (record_search_<n>), each with its own GIN index, and the
+searcher asks for the newest matches part by part, newest first, while it needs more
+(`part_width`): the same search reads a fifth of the lists (27-36 ms, one-off). Parts are made
+as records are numbered into them (`_make_parts`), in the writing transaction.
 
 Only a phrase of three words or more needs more than the index (its pairs may lie apart): its
 candidates are checked against the words in record_search_text, which ranking reads too.
@@ -75,11 +75,11 @@ from app.search.query import Text as Words
 from app.search.words import tokens_of
 
 TABLE = "record_search"
-# Record numbers a part of record_search holds (see the module docstring): at 3% of the records,
-# the newest part holds the 2,001 matches a count wants; a search of few matches asks each part,
-# a few at a million records. The migration that made the parts (20261207_search_partitions)
-# has the same width: parts are found by name.
-PARTITION_WIDTH = 131_072
+# Record numbers a part of record_search holds (see the module docstring): at 1% of the records,
+# a full part holds the 2,001 matches a count wants; a search of few matches asks every part, so
+# not too many (four at a million records; the migration that made them says why not 131,072).
+# The migration (20261207_search_partitions) has the same width: parts are found by name.
+PARTITION_WIDTH = 262_144
 # The fields a word can be restricted to (query.SearchField), by the part of that name.
 FIELD_MARKS = {
     SearchField.TITLE.value: "\ue002",
@@ -239,17 +239,23 @@ def _terms_match(tsquery: str) -> ColumnElement[bool]:
 # array, the driver would quote and escape every element in Python, which cost more than the
 # rest of the import.
 _stored_terms = cast(bindparam("terms", type_=Text), TSVECTOR)
-# The planner's estimates of the records a tsquery finds and of all the records, in one plan:
-# its first part's rows, then its second's (each behind OFFSET 0, so that the planner does not
-# merge the two lists of the table's parts into one). Text, not a select made and compiled each
-# time, which took longer than the server's planning (one-off).
+# The planner's estimates of the records a tsquery finds and of all the records (numbered from
+# :since on: the parts that hold them alone are planned), in one plan: its first part's rows,
+# then its second's (each behind OFFSET 0, so that the planner does not merge the two lists of
+# the table's parts into one). Text, not a select made and compiled each time, which took
+# longer than the server's planning (one-off).
 _ESTIMATE = text(
     "EXPLAIN (FORMAT JSON) SELECT 1 FROM (SELECT 1 FROM record_search"
-    " WHERE terms @@ CAST(:query AS tsquery) OFFSET 0) AS matched"
-    " UNION ALL SELECT 1 FROM (SELECT 1 FROM record_search OFFSET 0) AS every"
+    " WHERE terms @@ CAST(:query AS tsquery) AND record_id >= :since OFFSET 0) AS matched"
+    " UNION ALL SELECT 1 FROM (SELECT 1 FROM record_search WHERE record_id >= :since OFFSET 0)"
+    " AS every"
 ).execution_options(**{CUSTOM_PLAN: True})
 
 
+# A search's statements read a few thousand rows at most, where starting parallel workers costs
+# more than they save: the planner took two to walk the newest part for a common word (36 ms,
+# 24 of them before the first row; 21 ms alone, EXPLAIN ANALYZE, one-off). For the transaction.
+_NO_PARALLEL_WORKERS = text("SET LOCAL max_parallel_workers_per_gather = 0")
 # The parts (of these numbers) that do not exist yet.
 _MISSING_PARTS = text(
     "SELECT n FROM unnest(CAST(:numbers AS int[])) AS n "
@@ -296,6 +302,9 @@ class PostgresFts:
 
     part_width: int | None = PARTITION_WIDTH
 
+    def begin(self, session: Session) -> None:
+        session.execute(_NO_PARALLEL_WORKERS)
+
     def store(
         self, session: Session, documents: Sequence[SearchDocument], *, new: bool = False
     ) -> None:
@@ -341,9 +350,10 @@ class PostgresFts:
         ).where(_in_words(expr))
 
     def estimate(
-        self, session: Session, expr: Expr, *, years: Sequence[int] = ()
+        self, session: Session, expr: Expr, *, years: Sequence[int] = (), numbered_from: int = 0
     ) -> MatchEstimate | None:
-        plan = session.connection().scalar(_ESTIMATE, {"query": _match_query(expr, years)})
+        parameters = {"query": _match_query(expr, years), "since": numbered_from}
+        plan = session.connection().scalar(_ESTIMATE, parameters)
         matched, every = (part["Plan Rows"] for part in plan[0]["Plan"]["Plans"])
         return MatchEstimate(matches=matched, records=every, lookup_cost=LOOKUP_COST)
 

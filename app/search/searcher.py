@@ -247,22 +247,33 @@ class Searcher:
                 )
         years = _years(query.filters)
         highest = None
-        if session is not None and expr is not None and self.backend.part_width is not None:
-            highest = session.scalar(select(func.max(StoredRecord.id))) or 0
+        if session is not None:
+            self.backend.begin(session)
+            if expr is not None and self.backend.part_width is not None:
+                highest = session.scalar(select(func.max(StoredRecord.id))) or 0
         return _Prepared(
             expr=expr,
             where=conditions(query.filters, org_code=self._org_code),
             years=years,
-            estimate=self._estimate(session, expr, years),
+            estimate=self._estimate(session, expr, years, highest),
             highest=highest,
         )
 
     def _estimate(
-        self, session: Session | None, expr: Expr | None, years: tuple[int, ...]
+        self,
+        session: Session | None,
+        expr: Expr | None,
+        years: tuple[int, ...],
+        highest: int | None,
     ) -> MatchEstimate | None:
         if session is None or expr is None:
             return None
-        return self.backend.estimate(session, expr, years=years)
+        width = self.backend.part_width
+        # Where the index is in parts, the newest part's worth of numbers: where the searches
+        # look first, and fewer parts for the engine to plan (all eight at a million records
+        # took 5 ms; one-off).
+        since = max(highest - width + 1, 0) if width is not None and highest is not None else 0
+        return self.backend.estimate(session, expr, years=years, numbered_from=since)
 
     def _select(
         self, prepared: _Prepared, *columns: Any, among: Sequence[int] | None = None
@@ -346,22 +357,30 @@ class Searcher:
     ) -> list[Row[Any]]:
         """The newest `wanted` rows of a statement of matches (whose ids are below and at
         least those given, if given: the statement says so already). Where the index is in
-        parts, asked of one part at a time, the newest first, while more are wanted."""
+        parts, asked of the newest part first, then part by part or of all the rest at once."""
         parts = self._parts(prepared, below=below, at_least=at_least)
         if parts is None:
             order = _newest_first(prepared, id_column, wanted=wanted, span=span)
             return _rows(session, statement.order_by(order).limit(wanted))
+        estimate = prepared.estimate
         found: list[Row[Any]] = []
-        for low, high, numbers in parts:
-            estimate = prepared.estimate.of_part(numbers) if prepared.estimate else None
-            part = dataclasses.replace(prepared, estimate=estimate)
+        asked = 0  # record numbers of the parts asked so far
+        while parts and len(found) < wanted:
             remaining = wanted - len(found)
+            # The newest part first. Then what the parts asked held says whether the next one
+            # may hold the rest, the oldest left unasked: if not, all the rest at once (one
+            # statement, not one a part, for a search of few matches).
+            newer = sum(numbers for _, _, numbers in parts[:-1])
+            rest_at_once = asked > 0 and len(found) * newer < remaining * asked
+            ask = parts if rest_at_once else parts[:1]
+            numbers = sum(numbers for _, _, numbers in ask)
+            in_parts = dataclasses.replace(prepared, estimate=estimate and estimate.over(numbers))
             within = numbers if span is None else min(span, numbers)
-            order = _newest_first(part, id_column, wanted=remaining, span=within)
-            in_part = statement.where(id_column >= low, id_column < high)
-            found.extend(_rows(session, in_part.order_by(order).limit(remaining)))
-            if len(found) >= wanted:
-                break
+            order = _newest_first(in_parts, id_column, wanted=remaining, span=within)
+            bounded = statement.where(id_column >= ask[-1][0], id_column < ask[0][1])
+            found.extend(_rows(session, bounded.order_by(order).limit(remaining)))
+            parts = parts[len(ask) :]
+            asked += numbers
         return found
 
     def _parts(
@@ -414,7 +433,11 @@ class Searcher:
         if limit is None:
             return [row[0] for row in _rows(session, statement.order_by(id_column.desc()))]
         if among is not None:
-            # Those records alone: no part of the index needs asking on its own.
+            # Those records alone: no part of the index needs asking on its own, but the parts
+            # that cannot hold them are left out before the engine plans a look-up in each for
+            # every one of them (6 of 10 ms for 2,000 records in eight parts; one-off).
+            if among and self.backend.part_width is not None:
+                statement = statement.where(id_column >= min(among), id_column <= max(among))
             order = _newest_first(prepared, id_column, wanted=limit, span=len(among))
             return [row[0] for row in _rows(session, statement.order_by(order).limit(limit))]
         if below is not None:
@@ -565,7 +588,7 @@ class Searcher:
         # limited number: no way to choose, nothing to estimate.
         if titled.estimate is None or titled.expr is None or title_edge is not None:
             return titled, None
-        estimate = self._estimate(session, titled.expr, titled.years)
+        estimate = self._estimate(session, titled.expr, titled.years, titled.highest)
         titled = dataclasses.replace(titled, estimate=estimate)
         if estimate is None or counted is None:
             return titled, None

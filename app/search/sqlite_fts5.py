@@ -69,6 +69,9 @@ class SqliteFts5:
     # One index: FTS5 reads a search's matches newest first already, and stops.
     part_width: int | None = None
 
+    def begin(self, session: Session) -> None:
+        pass  # nothing to set
+
     def store(
         self, session: Session, documents: Sequence[SearchDocument], *, new: bool = False
     ) -> None:
@@ -107,7 +110,7 @@ class SqliteFts5:
         return statement
 
     def estimate(
-        self, session: Session, expr: Expr, *, years: Sequence[int] = ()
+        self, session: Session, expr: Expr, *, years: Sequence[int] = (), numbered_from: int = 0
     ) -> MatchEstimate | None:
         # FTS5 reads its lists of matches in record number order, newest first when asked:
         # nothing to tell SQLite's planner.

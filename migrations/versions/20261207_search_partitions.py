@@ -1,15 +1,19 @@
-"""PostgreSQL: the table of index terms in parts of 131,072 record numbers, each with its own GIN.
+"""PostgreSQL: the table of index terms in parts of 262,144 record numbers, each with its own GIN.
 
 A search wants the newest matches (the counted 2,000, the ranked 500). GIN answers with every
 match of the whole table, in no order of record number: three common words at a million records
 meant intersecting lists of hundreds of thousands of rows (65 ms) and visiting 30,000 matches
 (120 ms in all) to keep the newest 2,001. With the table partitioned by record number, the
 searcher asks the newest part first and the older ones only while it needs more
-(app.search.searcher): the same search reads one part's lists and visits 3,000 rows (10-28 ms,
-one-off measure on a copy of the bench's million records). A search of few matches asks each
-part in turn, a fraction of a millisecond each.
+(app.search.searcher): the same search reads a fifth of the lists and visits a fifth of the
+rows (27-36 ms, one-off, on the bench's million records). A search of few matches asks the
+newest part, then all the others at once.
 
-The parts are record_search_<n> for numbers n·131,072 to (n+1)·131,072 - 1. This migration
+The width: parts of 131,072 numbers made the newest part's searches quicker still (13-16 ms),
+but twice as many parts to plan and look up in for a search of few matches, and so a slower
+phrase and author + years (one-off measures of whole searches, both widths).
+
+The parts are record_search_<n> for numbers n·262,144 to (n+1)·262,144 - 1. This migration
 makes those the stored records need; app.search.postgres_fts makes the next ones as records are
 numbered into them, in the writing transaction. The partitioned table has no foreign key to
 `record` (record_search_text keeps its own): attaching a part would clone it, and lock `record`
@@ -35,7 +39,7 @@ depends_on: str | Sequence[str] | None = None
 
 # The same width as app.search.postgres_fts.PARTITION_WIDTH: the parts made here are the ones
 # the code looks for by name.
-_WIDTH = 131_072
+_WIDTH = 262_144
 _OLD = "record_search_unpartitioned"
 _FOREIGN_KEY = "fk_record_search_record_id_record"
 

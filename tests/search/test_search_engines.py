@@ -388,9 +388,7 @@ def numbered_from(database: Database, number: int) -> Iterator[None]:
     test's records go with its transaction, and a sequence's position is not transactional."""
     with database.writer.begin() as session:
         sequence = session.scalar(text("SELECT pg_get_serial_sequence('record', 'id')"))
-        last, called = session.execute(
-            text(f"SELECT last_value, is_called FROM {sequence}")
-        ).one()
+        last, called = session.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
         session.execute(text("SELECT setval(:s, :n, false)"), {"s": sequence, "n": number})
     try:
         yield
@@ -406,24 +404,45 @@ def test_postgresql_asks_the_parts_of_its_index_newest_first(
 ) -> None:
     """PostgreSQL keeps its index in parts of PARTITION_WIDTH record numbers, each made when a
     record is first numbered into it, and the newest matches come from the newest part, then
-    from the older ones while more are wanted (app.search.postgres_fts)."""
+    from the older ones, part by part or all at once, while more are wanted
+    (app.search.postgres_fts, Searcher._newest)."""
     if database.engine.dialect.name != "postgresql":
         pytest.skip("SQLite's index is one whole")
     service = RecordService(
         database, org_code=TEST_ORG, clock=clock, search_count_bound=4, search_rank_window=2
     )
-    with numbered_from(database, PARTITION_WIDTH - 3):
-        ids = [service.create(mrk("Thư viện"), marc.Format.MRK).found.id for _ in range(6)]
-    assert ids == list(range(PARTITION_WIDTH - 3, PARTITION_WIDTH + 3))
+
+    def add(count: int) -> list[int]:
+        return [service.create(mrk("Thư viện"), marc.Format.MRK).found.id for _ in range(count)]
+
+    width = PARTITION_WIDTH
+    with numbered_from(database, width - 2):
+        ids = add(3)
+    with numbered_from(database, 2 * width - 1):
+        ids += add(3)
+    assert ids == [width - 2, width - 1, width, 2 * width - 1, 2 * width, 2 * width + 1]
     with database.reader() as session:
         parts = session.execute(
             text("SELECT tableoid::regclass::text, count(*) FROM record_search GROUP BY 1")
         ).all()
-    assert sorted(parts) == [("record_search_0", 3), ("record_search_1", 3)]
+    assert sorted(parts) == [("record_search_0", 2), ("record_search_1", 2), ("record_search_2", 2)]
+    with database.reader() as session:
+        made = session.execute(
+            text(
+                "SELECT attrelid::regclass::text, attstattarget FROM pg_attribute "
+                "WHERE attname = 'terms' AND attrelid::regclass::text ~ '^record_search_[0-9]+$'"
+            )
+        ).all()
+    # The parts made as records came keep statistics of as many terms as the first one.
+    assert dict(made) == {
+        "record_search_0": 1000,
+        "record_search_1": 1000,
+        "record_search_2": 1000,
+    }
     statistics()
     query = SearchForm(q="thu vien").query()
     page = service.search(query, limit=2, totals=True)
-    # The newest four counted: three of the newer part, one of the older.
+    # The newest four counted, of the three parts: two, then two, then the one over the bound.
     assert (page.total, page.total_exact) == (4, False)
     seen = [item.id for item in page.items]
     while page.next_key is not None:
@@ -432,7 +451,7 @@ def test_postgresql_asks_the_parts_of_its_index_newest_first(
     assert seen == sorted(ids, reverse=True)  # titles alike: newest first, across the parts
     with database.reader() as session:
         found = session.scalars(text("SELECT record_id FROM record_search_1 ORDER BY 1")).all()
-    assert list(found) == ids[3:]
+    assert list(found) == ids[2:4]
 
 
 def test_sorting_by_title_follows_vietnamese_alphabetical_order(
