@@ -8,7 +8,9 @@ and the newest `rank_window` matches of any kind; the other matches follow, newe
 Cursors carry the window's lower edges, so paging stays stable while records are added: no
 record is listed twice or skipped. Words within a range of a few years ask the index for the
 years too (a common name would otherwise be thousands of matches whose year is read only to
-keep a few dozen); the year column still decides.
+keep a few dozen); the year column still decides. Where the index is kept in parts of record
+numbers (PostgreSQL's, SearchBackend.part_width), the newest matches are asked of the newest
+part first, and of older parts only while more are wanted (`_newest`).
 """
 
 from __future__ import annotations
