@@ -319,3 +319,26 @@ def test_the_system_numbers_migration_rewrites_the_rows_stored_before(
     with database.reader() as session:
         assert session.execute(text(rows)).all() == written
     database.engine.dispose()  # type: ignore[union-attr]
+
+
+@pytest.mark.postgres
+def test_postgresql_vacuums_records_after_ten_thousand_inserts(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    config, database = _postgresql_at_head(request, tmp_path)
+
+    def options() -> set[str]:
+        with database.reader() as session:
+            found = session.scalar(
+                text("SELECT reloptions FROM pg_class WHERE oid = 'record'::regclass")
+            )
+        return set(found or ())
+
+    # What autovacuum reads: 10,000 inserts, whatever the size of the table.
+    assert options() == {
+        "autovacuum_vacuum_insert_threshold=10000",
+        "autovacuum_vacuum_insert_scale_factor=0",
+    }
+    command.downgrade(config, "20261207_vacuum_new_records-1")
+    assert options() == set()  # the server's defaults: a fifth of the table
+    database.engine.dispose()  # type: ignore[union-attr]
