@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import Session
 
 from app.search.document import SearchDocument
@@ -84,6 +84,12 @@ class SearchBackend(Protocol):
         with `years`, only those published in one of them (the caller still checks the year
         column: this narrows the matches in the index, before they are read); with `among`,
         only those of these records."""
+        ...
+
+    def also_matched(self, expr: Expr) -> ColumnElement[bool] | None:
+        """A column to add to `matching`'s statement: whether each record it finds is found by
+        `expr` too, told from what the index reads of that record anyway. None where the
+        engine cannot tell so (then `expr` is a search of its own)."""
         ...
 
     def estimate(

@@ -349,6 +349,10 @@ class PostgresFts:
             record_search_text, record_search_text.c.id == record_search.c.id
         ).where(_in_words(expr))
 
+    def also_matched(self, expr: Expr) -> ColumnElement[bool] | None:
+        # Each row found is read from the table, its terms with it, whichever way it is found.
+        return _terms_match(tsquery_text(expr)) if _is_exact(expr) else None
+
     def estimate(
         self, session: Session, expr: Expr, *, years: Sequence[int] = (), numbered_from: int = 0
     ) -> MatchEstimate | None:

@@ -278,15 +278,23 @@ class Searcher:
         return self.backend.estimate(session, expr, years=years, numbered_from=since)
 
     def _select(
-        self, prepared: _Prepared, *columns: Any, among: Sequence[int] | None = None
+        self,
+        prepared: _Prepared,
+        *columns: Any,
+        among: Sequence[int] | None = None,
+        also: ColumnElement[bool] | None = None,
     ) -> tuple[Select[Any], ColumnElement[int] | InstrumentedAttribute[int]]:
         """Matching records with these columns (of those `among`, if given: for a query with
-        words), and the id column to order them by."""
+        words; and `also`, a column of SearchBackend.also_matched, last), and the id column to
+        order them by."""
         if prepared.expr is None:
             return select(StoredRecord.id, *columns).where(*prepared.where), StoredRecord.id
-        matched = self.backend.matching(prepared.expr, years=prepared.years, among=among).subquery(
-            "matched"
-        )
+        matching = self.backend.matching(prepared.expr, years=prepared.years, among=among)
+        if also is not None:
+            matching = matching.add_columns(also.label("also"))
+        matched = matching.subquery("matched")
+        if also is not None:
+            columns = (*columns, matched.c.also)
         statement = (
             select(matched.c.id, *columns)
             .join_from(matched, StoredRecord, StoredRecord.id == matched.c.id)
@@ -320,14 +328,19 @@ class Searcher:
         total = None
         total_exact = True
         facets = None
+        titled = None
         if totals:
-            counted = self._counted(session, prepared)
+            if sort is Sort.RELEVANCE and cursor is None:
+                titled = self._titled(prepared)
+            counted = self._counted(session, prepared, titled)
             total = min(len(counted), self._count_bound)
             total_exact = len(counted) <= self._count_bound
             facets = self._facets(counted[: self._count_bound])
         if sort is Sort.RELEVANCE:
             assert cursor is None or isinstance(cursor, _RankCursor)
-            ids, next_key = self._ranked(session, prepared, cursor, limit, counted)
+            ids, next_key = self._ranked(
+                session, prepared, cursor, limit, counted, titled_counted=titled is not None
+            )
         else:
             assert cursor is None or isinstance(cursor, _SortCursor)
             ids, next_key = self._sorted(session, prepared, sort, cursor, limit)
@@ -335,13 +348,27 @@ class Searcher:
             next_key["s"] = sort.value
         return Hits(ids, next_key, total=total, total_exact=total_exact, facets=facets)
 
-    def _counted(self, session: Session, prepared: _Prepared) -> list[Any]:
+    def _titled(self, prepared: _Prepared) -> ColumnElement[bool] | None:
+        """Where the engine can tell it while counting, whether each match counted has the
+        words in its title: the first page's title matches are then known without a search
+        of their own (at a million records, PostgreSQL's estimate and walk for them were
+        about 4 ms of a common word's 31; one-off)."""
+        assert prepared.expr is not None
+        in_title = in_titles(prepared.expr)
+        return self.backend.also_matched(in_title) if in_title != prepared.expr else None
+
+    def _counted(
+        self, session: Session, prepared: _Prepared, titled: ColumnElement[bool] | None = None
+    ) -> list[Any]:
+        """The newest matches, up to one more than the count bound: their id, the columns
+        facets count, and whether each has the words in its title when `titled` is given."""
         statement, id_column = self._select(
             prepared,
             StoredRecord.language,
             StoredRecord.material,
             StoredRecord.year,
             StoredRecord.status,
+            also=titled,
         )
         return self._newest(session, prepared, statement, id_column, wanted=self._count_bound + 1)
 
@@ -406,7 +433,9 @@ class Searcher:
 
     @staticmethod
     def _facets(rows: Sequence[Any]) -> Facets:
-        _, languages, materials, years, statuses = zip(*rows, strict=True) if rows else ([],) * 5
+        _, languages, materials, years, statuses = (
+            zip(*(row[:5] for row in rows), strict=True) if rows else ([],) * 5
+        )
         return Facets(
             language=_facet(Counter(language for language in languages if language)),
             type=_facet(Counter(materials)),
@@ -478,6 +507,11 @@ class Searcher:
             among=among,
             span=span,
         )
+        return self._window_of(found, floor)
+
+    def _window_of(self, found: list[int], floor: int) -> tuple[list[int], int]:
+        """A first page's part of the window from the matches at or above the floor, newest
+        first (at least rank_window + 1 of them, when there are more), and its lower edge."""
         if len(found) <= self._rank_window:
             return found, floor
         return found[: self._rank_window], found[self._rank_window - 1]
@@ -500,11 +534,14 @@ class Searcher:
         after: _RankCursor | None,
         limit: int,
         counted: list[Any] | None,
+        *,
+        titled_counted: bool = False,
     ) -> tuple[tuple[int, ...], dict[str, Any] | None]:
         """Rank the window, then list the rest newest first.
 
         The window is the newest matches with the words in their title (where the best hits
-        are) and the newest matches of any kind; both parts are bounded by rank_window."""
+        are) and the newest matches of any kind; both parts are bounded by rank_window.
+        `titled_counted`: the counted rows say which have the words in their title (_titled)."""
         assert prepared.expr is not None
         in_title = in_titles(prepared.expr)
         titled = dataclasses.replace(prepared, expr=in_title) if in_title != prepared.expr else None
@@ -519,7 +556,11 @@ class Searcher:
         title_window: list[int] = []
         # A window of every match (edge 0) holds every title match already: a title-only
         # query would add nothing.
-        if titled is not None and edge > 0:
+        if titled is not None and edge > 0 and titled_counted and counted is not None:
+            floor = self._counted_floor(session, prepared, counted)
+            title_matches = [row[0] for row in counted[: self._count_bound] if row[-1]]
+            title_window, title_edge = self._window_of(title_matches, floor)
+        elif titled is not None and edge > 0:
             # Title matches are looked for among the newest count_bound matches only: where they
             # are rare among many matches, looking further would read every match.
             floor = self._counted_floor(session, prepared, counted) if title_edge is None else 0

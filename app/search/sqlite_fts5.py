@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import Column, Integer, MetaData, Select, Table, Text, delete, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    delete,
+    select,
+)
 from sqlalchemy import literal_column as sql_literal
 from sqlalchemy.orm import Session
 
@@ -108,6 +118,10 @@ class SqliteFts5:
         if among is not None:
             statement = statement.where(record_search.c.id.in_(among))
         return statement
+
+    def also_matched(self, expr: Expr) -> ColumnElement[bool] | None:
+        # One MATCH a table in a statement: a second expression is a search of its own.
+        return None
 
     def estimate(
         self, session: Session, expr: Expr, *, years: Sequence[int] = (), numbered_from: int = 0

@@ -683,6 +683,58 @@ def test_title_matches_are_looked_for_among_the_newest_count_bound_matches(
     assert sorted(with_totals) == sorted([in_title, *in_notes, recent_title])
 
 
+def _every_page(service: RecordService, query: SearchQuery, *, totals: bool) -> list[int]:
+    seen: list[int] = []
+    after = None
+    while True:
+        page = service.search(query, limit=2, after=after, totals=totals and after is None)
+        seen.extend(item.id for item in page.items)
+        if page.next_key is None:
+            return seen
+        after = page.next_key
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "thu vien",
+        "thư viện -số",
+        '"thu vien"',
+        "thu vi*",
+        "số OR mở",
+        "title:vien mo",
+        '"dung trong thu vien"',  # a phrase the index alone does not decide
+    ],
+)
+def test_the_first_page_ranks_the_same_title_matches_with_totals_or_without(
+    database: Database, clock: SteppingClock, statistics: Callable[[], None], q: str
+) -> None:
+    """With totals, an engine may tell which counted matches have the words in their title
+    (SearchBackend.also_matched) instead of searching titles on their own: the same pages."""
+    service = RecordService(
+        database, org_code=TEST_ORG, clock=clock, search_count_bound=4, search_rank_window=2
+    )
+
+    def add(title: str, note: str | None = None) -> int:
+        return service.create(mrk(title, note=note), marc.Format.MRK).found.id
+
+    add("Thư viện số")
+    for n in range(3):
+        add(f"Sách số {n}", note="Dùng trong thư viện mở")
+    add("Thư viện mở")
+    add("Sách", note="Thư viện")
+    titled = add("Thư viện số hoá")  # the third newest: counted, past the window of two
+    for n in range(2):
+        add(f"Sách mở {n}", note="Dùng trong thư viện số")
+    statistics()
+    query = SearchForm(q=q).query()
+    with_totals = _every_page(service, query, totals=True)
+    assert with_totals == _every_page(service, query, totals=False)
+    assert len(with_totals) == len(set(with_totals))
+    if q in ("thu vien", '"thu vien"', "thu vi*"):
+        assert with_totals[0] == titled
+
+
 def test_the_estimate_of_matches_follows_the_statistics(
     service: RecordService, make: Make, database: Database
 ) -> None:
