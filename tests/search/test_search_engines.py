@@ -555,6 +555,35 @@ def test_export_streams_exactly_the_result(service: RecordService, make: Make) -
         service.export(SearchQuery(text=parse_keywords("-x")), marc.Format.MRC)
 
 
+def test_export_batches_hold_about_as_many_bytes_whatever_the_records(
+    service: RecordService, make: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    short = [make(f"Ca dao {n}") for n in range(30)]
+    long = [make(f"Ca dao dài {n}", extra="=520  \\\\$a" + "chữ " * 400) for n in range(6)]
+    sizes = []
+    rows_after = service._searcher.rows_after
+
+    def counted(*args: Any, limit: int, **kwargs: Any) -> list[Any]:
+        sizes.append(limit)
+        return rows_after(*args, limit=limit, **kwargs)
+
+    monkeypatch.setattr(service._searcher, "rows_after", counted)
+    with service._db.reader() as session:
+        stored = session.scalar(
+            text("SELECT length(marc) FROM record WHERE id = :i"), {"i": short[0]}
+        )
+    # About five short records a batch: a long one is many times as long.
+    monkeypatch.setattr("app.services.records.EXPORT_BATCH_BYTES", 5 * stored)
+    monkeypatch.setattr("app.services.records.EXPORT_BATCH_RECORDS", (2, 50))
+    data = b"".join(service.export(SearchForm(q="ca dao").query(), marc.Format.MRC))
+    exported = [int(p.record["001"].data) for p in marc.read(io.BytesIO(data), marc.Format.MRC)]
+    assert exported == short + long
+    assert sizes[0] == 2  # the fewest, first
+    assert all(4 <= size <= 6 for size in sizes[1:4])  # numbers of 001 vary in length
+    assert 2 in sizes[-3:]  # among the long records: the fewest a batch
+    assert len(sizes) <= 36 // 2 + 1
+
+
 def test_exports_are_the_records_as_written_from_scratch(
     service: RecordService, database: Database, make: Make
 ) -> None:
