@@ -168,3 +168,9 @@ def windows_1258(text: str) -> bytes:
         base = unicodedata.normalize("NFC", "".join(m for m in marks if m not in tones))
         out += (base + "".join(m for m in marks if m in tones)).encode("cp1258")
     return out
+
+
+def with_note(mrk: bytes, note: str = "Đã sửa.") -> bytes:
+    """One record in .mrk with a 500 note more: a change, to send as its next version (the
+    record sent back as it is makes none)."""
+    return mrk.rstrip(b"\r\n") + f"\n=500  \\\\$a{note}\n".encode()

@@ -2,6 +2,7 @@
 
 import re
 import shlex
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,12 +31,13 @@ def test_every_setting_is_in_the_configuration_table() -> None:
 
 
 def curl_commands() -> Iterator[list[str]]:
-    """Each `curl …` of the README's shell blocks, with continuation lines joined."""
+    """Each `curl …` of the README's shell blocks, with continuation lines joined, and each
+    `sed -i …` that edits a file the curls before it wrote."""
     for block in re.findall(r"```(?:sh|bash|shell)\n(.*?)```", README, re.S):
         text = block.replace("\\\n", " ")
         for line in text.splitlines():
             line = line.split("  #", 1)[0].strip()
-            if line.startswith("curl "):
+            if line.startswith(("curl ", "sed -i ")):
                 yield shlex.split(line)
 
 
@@ -91,6 +93,9 @@ def test_readme_curl_examples_run_against_a_fresh_catalogue(
             "$CATALOG_KEY": member_key(client.app, Role.CATALOGUER, "VN-NLV"),  # type: ignore[arg-type]
         }
         for argv in commands:
+            if argv[0] == "sed":
+                subprocess.run(argv, cwd=tmp_path, check=True)
+                continue
             method, path, headers, body, output = request_of(argv, tmp_path)
             for name in headers:
                 for variable, secret in secrets.items():

@@ -441,7 +441,9 @@ class RecordService:
         """Replace a record with a new version, if it is still at one of `expected_versions`.
 
         None replaces whatever version is current (HTTP's If-Match: *). The author is appended
-        to 040 as a modifying agency and named in the version.
+        to 040 as a modifying agency and named in the version. A record that says what the
+        current version says (005 and 040 aside, as an import's "unchanged") is no new version:
+        the current one is the answer.
 
         Raises RecordNotFound, RecordDeleted, NotAllowed (the author may not change it),
         VersionMismatch (nothing changed), or the input errors of create."""
@@ -451,6 +453,12 @@ class RecordService:
             with self._db.writer.begin() as session:
                 now = self._now(session)
                 row = self._editable_row(session, record_id, author, expected_versions)
+                numbered = marc.assign_identity(
+                    record, control_number=str(record_id), org_code=self._org_code, timestamp=now
+                )
+                current = _record_from_json(row.marc_json)
+                if marc.same_content(numbered, current):
+                    return SavedRecord(found=self._found(row, current), warnings=warnings)
                 self._next_version(session, row)
                 canonical = self._write_current(session, row, record, now=now)
                 self._add_version(session, row, "update", author)

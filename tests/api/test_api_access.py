@@ -16,7 +16,7 @@ from app.main import create_app
 from app.services.access import Role
 from app.settings import Settings
 
-from support import SAMPLES, SteppingClock, member_key
+from support import SAMPLES, SteppingClock, member_key, with_note
 
 # What each route needs, written here by hand and not read from the app: the test compares the
 # two. A route added to the app without a line here fails test_every_route_is_in_the_table.
@@ -335,7 +335,10 @@ def test_contributors_edit_their_own_records_and_040_names_who_wrote(
     assert refused.status_code == 403
     assert "another institution" in refused.json()["detail"]
     assert anonymous.delete(url, headers=hue).status_code == 403
-    changed = anonymous.put(url, content=text, headers={**hanoi, "If-Match": '"v1"'})
+    unchanged = anonymous.put(url, content=text, headers={**hanoi, "If-Match": '"v1"'})
+    assert unchanged.json()["version"] == 1  # nothing changed: nobody is named for it
+    assert _fields(unchanged.json(), "040") == [[("a", "VN-HN01"), ("c", "VN-HN01")]]
+    changed = anonymous.put(url, content=with_note(text), headers={**hanoi, "If-Match": '"v1"'})
     assert changed.status_code == 200, changed.text
     # As in LC's own records (040 $a DLC $c DLC $d DLC): a change is a $d, once in a row.
     assert _fields(changed.json(), "040") == [
@@ -344,7 +347,7 @@ def test_contributors_edit_their_own_records_and_040_names_who_wrote(
     # A cataloguer changes anyone's record, and is appended as a modifying agency.
     cataloguer = {"Authorization": f"Bearer {member_key(client.app, Role.CATALOGUER, 'VN-NLV')}"}  # type: ignore[arg-type]
     text = anonymous.get(f"{url}?format=mrk").content
-    edited = anonymous.put(url, content=text, headers={**cataloguer, "If-Match": '"v2"'})
+    edited = anonymous.put(url, content=with_note(text), headers={**cataloguer, "If-Match": '"v2"'})
     assert edited.status_code == 200
     assert _fields(edited.json(), "040") == [
         [("a", "VN-HN01"), ("c", "VN-HN01"), ("d", "VN-HN01"), ("d", "VN-NLV")]

@@ -130,6 +130,28 @@ def test_put_needs_if_match_and_refuses_a_stale_version(client: TestClient, corp
     assert current["summary"]["title"] == "ActivePerl with ASP and ADO, revised"
 
 
+def test_put_of_the_record_as_it_is_makes_no_new_version(client: TestClient, corpus: Path) -> None:
+    record_id = created(client, (corpus / ONE).read_bytes())["id"]
+    url = f"/api/v1/records/{record_id}"
+    # As a client sends back what it read, in any format: the same record.
+    for fmt, media in (("mrk", "text/x-marc-mnemonic"), ("marcxml", "application/marcxml+xml")):
+        read = client.get(url, params={"format": fmt}).content
+        again = client.put(url, content=read, headers={"Content-Type": media, "If-Match": '"v1"'})
+        assert again.status_code == 200, again.text
+        assert again.headers["etag"] == '"v1"'
+        assert again.json()["version"] == 1
+    versions = client.get(f"{url}/versions").json()["versions"]
+    assert [(v["version"], v["change"]) for v in versions] == [(1, "create")]
+    mrk = client.get(url, params={"format": "mrk"}).text
+    edited = mrk.replace("ActivePerl with ASP and ADO", "ActivePerl, revised")
+    changed = client.put(
+        url,
+        content=edited.encode(),
+        headers={"Content-Type": "text/x-marc-mnemonic", "If-Match": '"v1"'},
+    )
+    assert changed.headers["etag"] == '"v2"'
+
+
 def test_history_keeps_every_version_and_diffs_them(client: TestClient, corpus: Path) -> None:
     record_id = created(client, (corpus / ONE).read_bytes())["id"]
     url = f"/api/v1/records/{record_id}"

@@ -26,6 +26,7 @@ from support import (
     SteppingClock,
     fresh_database_url,
     load_samples,
+    with_note,
 )
 
 
@@ -223,8 +224,8 @@ def test_going_back_before_current_version_json_gives_each_version_its_text(
     config, url = _at_head(kind, request, tmp_path)
     service, database = _loaded(url)
     first = service.search(SearchForm().query(), limit=1).items[0].id
-    payload = service.get(first).iso2709
-    assert payload is not None
+    # A second version: the record with a note more (the record as it is makes none).
+    payload = with_note(marc.write(service.get(first).record, marc.Format.MRK))
     service.replace(first, payload, None, expected_versions=frozenset({1}))
     count_empty = "SELECT count(*) FROM record_version WHERE marc_json IS NULL"
     with database.reader() as session:
