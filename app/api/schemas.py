@@ -382,7 +382,8 @@ class ImportOutcomeOut(BaseModel):
         description="the record's place in the upload, from 0, counting on through a zip's files"
     )
     byte_offset: int | None = Field(
-        description="where the record starts in its file; null for MARCXML, read as a tree"
+        description="where the record starts in its file, in bytes (MARCXML: its <record> "
+        "start tag; null in a UTF-16 document)"
     )
     control_number: str | None = Field(description="its 001 as it came")
     isbn: str | None

@@ -7,6 +7,8 @@ so entity bombs and external entities never get a chance to expand.
 
 from __future__ import annotations
 
+import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
@@ -77,14 +79,71 @@ def _is_marc(element: etree._Element, name: str) -> bool:
     return element.tag in _MARC_NAMES[name]
 
 
+# Where "<record" may stand without being a tag (comments, CDATA, processing instructions),
+# and what ends each.
+_NOT_MARKUP = {b"<!--": b"-->", b"<![CDATA[": b"]]>", b"<?": b"?>"}
+# One of those, or a start tag whose local name is "record", under any prefix (a name may hold
+# any letter: in UTF-8, bytes 0x80 and over).
+_RECORD_TAG_OR_NOT_MARKUP = re.compile(
+    rb"<!--|<!\[CDATA\[|<\?|<(?:[A-Za-z_\x80-\xff][-.\w\x80-\xff]*:)?record[\s/>]"
+)
+# Longer than any start of a tag the pattern looks for: what a chunk's end may cut.
+_TAIL_BYTES = 256
+
+
+class _RecordTags:
+    """The byte offset of each start tag named `record` (under any prefix, in any namespace)
+    in a document fed to it in chunks, in document order. lxml tells an element's line, not its
+    byte offset, so the bytes the parser is fed are scanned beside it: in a well-formed document
+    these tags and the parser's start events of elements named `record` are the same ones."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._at = 0  # the offset of the buffer's first byte in the document
+        self._until: bytes | None = None  # the end of the comment, CDATA or PI we are in
+        self.offsets: deque[int] = deque()
+
+    def skip(self, count: int) -> None:
+        """Count bytes the parser was not fed (blanks before the XML declaration)."""
+        self._at += count
+
+    def feed(self, chunk: bytes) -> None:
+        buffer = self._buffer + chunk
+        done = 0
+        while True:
+            if self._until is not None:
+                end = buffer.find(self._until, done)
+                if end < 0:
+                    done = max(done, len(buffer) - len(self._until) + 1)
+                    break
+                done, self._until = end + len(self._until), None
+                continue
+            found = _RECORD_TAG_OR_NOT_MARKUP.search(buffer, done)
+            if found is None:
+                done = max(done, len(buffer) - _TAIL_BYTES)
+                break
+            self._until = _NOT_MARKUP.get(found.group())
+            if self._until is None:
+                self.offsets.append(self._at + found.start())
+            done = found.end()
+        self._buffer = buffer[done:]
+        self._at += done
+
+    def next_offset(self) -> int | None:
+        return self.offsets.popleft() if self.offsets else None
+
+
 def read_marcxml(stream: BinaryIO | PrefixedStream) -> Iterator[Decoded | MarcProblem]:
-    """Read MARCXML records one by one, whether in a <collection> or a lone <record>.
+    """Read MARCXML records one by one, whether in a <collection> or a lone <record>, each with
+    the byte offset of its start tag (None in a document not in an ASCII-compatible encoding).
 
     Elements are cleared once read, so memory stays flat however long the document.
     A syntax error (or a document cut short) ends reading: the records before it come out,
     then the problem.
     """
     parser = make_parser()
+    tags = _RecordTags()
+    starts: dict[etree._Element, int | None] = {}
     started = False
     marc_root = False
     records_seen = 0
@@ -92,10 +151,13 @@ def read_marcxml(stream: BinaryIO | PrefixedStream) -> Iterator[Decoded | MarcPr
     while True:
         chunk = stream.read(CHUNK_SIZE)
         if not head:
+            read = len(chunk)
             chunk = _without_leading_blanks(chunk)
+            tags.skip(read - len(chunk))
         if len(head) < 4096:
             head += chunk[: 4096 - len(head)]
         failure: etree.XMLSyntaxError | None = None
+        tags.feed(chunk)
         try:
             if chunk:
                 parser.feed(chunk)
@@ -113,10 +175,14 @@ def read_marcxml(stream: BinaryIO | PrefixedStream) -> Iterator[Decoded | MarcPr
                     yield _doctype_problem()
                     return
             if event == "start":
+                if _local(element) == "record":
+                    offset = tags.next_offset()
+                    if _is_marc(element, "record"):
+                        starts[element] = offset
                 continue
             if _is_marc(element, "record"):
                 records_seen += 1
-                yield _record(element)
+                yield _record(element, starts.pop(element, None))
                 _forget(element)
             elif _is_stray_field(element):
                 records_seen += 1
@@ -181,7 +247,12 @@ def _text(element: etree._Element) -> str:
     return "".join(str(text) for text in element.itertext())
 
 
-def _record(element: etree._Element) -> Decoded | MarcProblem:
+def _record(element: etree._Element, offset: int | None) -> Decoded | MarcProblem:
+    read = _record_at(element, offset)
+    return read.at_byte(offset) if isinstance(read, MarcProblem) else read
+
+
+def _record_at(element: etree._Element, offset: int | None) -> Decoded | MarcProblem:
     warnings: list[MarcProblem] = []
     kind = element.get("type")
     if kind is not None and kind not in _RECORD_TYPES:
@@ -215,7 +286,7 @@ def _record(element: etree._Element) -> Decoded | MarcProblem:
         )
         leader = DEFAULT_LEADER
     leader = unicode_leader(fit_leader(leader, warnings))
-    return Decoded(new_record(leader, fields), None, tuple(warnings))
+    return Decoded(new_record(leader, fields), offset, tuple(warnings))
 
 
 def _datafield(element: etree._Element, warnings: list[MarcProblem]) -> Field | MarcProblem:

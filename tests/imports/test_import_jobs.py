@@ -3,6 +3,7 @@
 import csv
 import gzip
 import io
+import re
 import time
 import zipfile
 from collections import Counter
@@ -386,6 +387,23 @@ def test_the_report_says_where_each_unreadable_record_starts(
     }
     assert found == expected
     assert all(offset is not None for offset in found.values())
+
+
+def test_the_report_of_marcxml_says_where_each_record_starts(catalogue: Catalogue) -> None:
+    # MARC::Record's ten records, the fourth's 001 without its tag: rejected, and found at its
+    # offset like the others.
+    data = (CORPUS / "marcxml" / "marc-perl" / "batch-ns.xml").read_bytes()
+    starts = [m.start() for m in re.finditer(rb"<marc:record[\s>]", data)]
+    assert len(starts) == 10
+    fourth = data.index(b'<marc:controlfield tag="001">', starts[3])
+    broken = data[:fourth] + data[fourth:].replace(b' tag="001"', b"", 1)
+    job = catalogue.load(broken, "batch-ns.xml", dry_run=True)
+    assert (job.status, job.rejected) == ("done", 1)
+    outcomes = list(catalogue.imports.outcomes(job.id))
+    assert [o.byte_offset for o in outcomes] == [
+        start - (len(data) - len(broken)) * (n > 3) for n, start in enumerate(starts)
+    ]
+    assert [o.outcome for o in outcomes].index("rejected") == 3
 
 
 def test_revert_puts_changed_records_back_and_tombstones_new_ones(catalogue: Catalogue) -> None:

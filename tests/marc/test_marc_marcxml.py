@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,6 +127,49 @@ def test_a_document_cut_in_the_middle_yields_the_records_before_the_break() -> N
     last = items[-1]
     assert isinstance(last, marc.MarcProblem)
     assert (last.code, last.position, last.severity) == ("xml-syntax", 2, "error")
+
+
+def _offsets(items: list[marc.ParsedRecord | marc.MarcProblem]) -> list[int | None]:
+    return [item.offset for item in items]
+
+
+def test_each_record_comes_with_the_byte_offset_of_its_start_tag() -> None:
+    # Blank lines before the declaration, a comment, a CDATA section and a processing
+    # instruction that hold "<record>" without being one, and more than a chunk of records,
+    # so that some start tags straddle the chunks the parser is fed.
+    real = _records("Thư viện số", prefix="marc", count=600)
+    close = real.index("<marc:record>")
+    noise = "<!-- <record> --><?note <record> ?>"
+    cdata = "<![CDATA[<record>]]>"
+    document = (
+        ("\n\n" + real[:close] + noise + real[close:])
+        .replace("</marc:subfield>", cdata + "</marc:subfield>", 1)
+        .encode()
+    )
+    assert len(document) > 2 * 64 * 1024
+    items = list(marc.read(document))
+    assert len(items) == 600
+    starts = [n for n in range(len(document)) if document.startswith(b"<marc:record>", n)]
+    assert _offsets(items) == starts
+    # A record that cannot be read is reported at its offset too.
+    broken = _records("Sách", count=3).replace('tag="001"', "", 2).encode()
+    problem = list(marc.read(broken))[1]
+    assert isinstance(problem, marc.MarcProblem)
+    assert problem.offset == broken.index(b"<record>", broken.index(b"<record>") + 1)
+
+
+def test_records_of_the_corpus_have_their_offsets(corpus: Corpus) -> None:
+    start_tag = re.compile(rb"<(?:[\w.-]+:)?record[\s/>]")
+    checked = 0
+    for corpus_file in corpus.in_folders("marcxml"):
+        data = corpus_file.path.read_bytes()
+        read = corpus.read(corpus_file.name)
+        offsets = _offsets([item for item in read if isinstance(item, marc.ParsedRecord)])
+        assert None not in offsets, corpus_file.name
+        assert offsets == sorted(set(offsets)), corpus_file.name  # one each, in file order
+        assert all(start_tag.match(data, offset or 0) for offset in offsets), corpus_file.name
+        checked += len(offsets)
+    assert checked > 100
 
 
 def test_text_that_is_not_xml_is_one_problem() -> None:
