@@ -321,7 +321,10 @@ class ImportJobOut(BaseModel):
     id: int
     status: Literal["queued", "running", "interrupted", "done", "failed", "reverted"]
     filename: str | None
-    format: str | None = Field(description="mrc, marcxml, json or mrk; null: detected")
+    format: str | None = Field(
+        description="mrc, marcxml, json or mrk: as given, or as found once reading began; "
+        "null until then, and for a zip (each of its files is read in its own format)"
+    )
     match: list[str] = Field(description="match points, the first that finds a record decides")
     action: Literal["skip", "overlay", "merge", "add"]
     keep: list[str] = Field(description="tags of the stored record that a merge keeps")

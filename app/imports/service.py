@@ -29,6 +29,8 @@ from app.db.records import RecordRepository
 from app.imports.options import Action, ImportOptions
 from app.imports.prepare import Context, Piece, Prepared, Preparer
 from app.imports.upload import PIECE_BYTES, UploadStream, record_streams
+from app.marc.detect import HEAD_SIZE
+from app.marc.streams import PrefixedStream
 from app.services.errors import RecordDeleted, RecordNotFound, VersionMismatch
 from app.services.records import (
     Applied,
@@ -482,11 +484,14 @@ class ImportService:
                 ahead=2,
                 share=self._writer_prepares,
             ) as preparer:
-                batches = self._todo(self._read(upload, fmt), start, upload)
+                detected: list[marc.Format] = []
+                batches = self._todo(self._read(upload, fmt, detected.append), start, upload)
                 lap = _Lap()
                 for source, prepared in preparer.prepared(batches):
                     if stopping():
                         return self._finish(job_id, "queued", None)
+                    if fmt is None and detected:
+                        fmt = self._detected(job_id, detected[0])
                     self._load_batch(job_id, source, prepared, options, lap)
                     lap.next()
                     if on_batch is not None:
@@ -526,16 +531,34 @@ class ImportService:
         with self._db.reader() as session:
             return ImportRepository(session).upload_piece(job_id, seq)
 
+    def _detected(self, job_id: int, fmt: marc.Format) -> marc.Format:
+        """Say in the job which format its upload was found in, for anyone asking, and for a
+        resumed job to read it in."""
+        with self._db.writer.begin() as session:
+            ImportRepository(session).update_job(job_id, format=fmt.value)
+        return fmt
+
     def _read(
-        self, upload: BinaryIO | UploadStream, fmt: marc.Format | None
+        self,
+        upload: BinaryIO | UploadStream,
+        fmt: marc.Format | None,
+        on_detected: Callable[[marc.Format], None] | None = None,
     ) -> Iterator[tuple[int, str | None, Piece]]:
         """(position, file, piece) of every record of every file in the upload: ISO 2709
         records cut but not decoded (the preparer decodes them), other formats read; the file
-        is the record's file inside a zip, None for the upload itself."""
+        is the record's file inside a zip, None for the upload itself. `on_detected` hears the
+        format of an upload that is not a zip when none was given (a zip's files may differ)."""
         position = 0
         reader = _buffered(upload) if isinstance(upload, UploadStream) else upload
         for member, stream in record_streams(reader):
-            for item in marc.read_pieces(stream, fmt):
+            records: BinaryIO | PrefixedStream = stream
+            if fmt is None and member is None and on_detected is not None:
+                head = stream.read(HEAD_SIZE)
+                records = PrefixedStream(head, stream)
+                found = marc.detect_format(head)
+                if found is not None:
+                    on_detected(found)
+            for item in marc.read_pieces(records, fmt):
                 if isinstance(item, marc.MarcProblem) and item.code == "unreadable-file":
                     # Only an upload that cannot be read at all fails the job; one file of a
                     # zip that is not MARC (a README, say) is reported like a bad record.

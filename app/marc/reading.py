@@ -41,7 +41,7 @@ def read(
 
 
 def read_pieces(
-    source: bytes | BinaryIO, fmt: Format | None = None
+    source: bytes | BinaryIO | PrefixedStream, fmt: Format | None = None
 ) -> Iterator[RawRecord | ParsedRecord | MarcProblem]:
     """Like read(), but ISO 2709 records come cut from the file and not yet decoded.
 

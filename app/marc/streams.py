@@ -10,7 +10,7 @@ CHUNK_SIZE = 64 * 1024
 class PrefixedStream:
     """A read-only stream that replays bytes already read from another stream, then goes on."""
 
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+    def __init__(self, head: bytes, rest: BinaryIO | PrefixedStream) -> None:
         self._head = head
         self._rest = rest
 

@@ -272,6 +272,23 @@ def test_a_file_that_cannot_be_read_fails_the_job(catalogue: Catalogue) -> None:
     assert "not a MARC format" in job.error
 
 
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("iso2709/pymarc/test.dat", "mrc"),
+        ("marcxml/marc-perl/batch.xml", "marcxml"),
+        ("json/pymarc/batch.json", "json"),
+        ("mnemonic/marc-perl/camel.mrk", "mrk"),
+    ],
+)
+def test_a_job_says_which_format_its_upload_was_found_in(
+    catalogue: Catalogue, name: str, fmt: str
+) -> None:
+    job = catalogue.load((CORPUS / name).read_bytes(), name.rsplit("/", 1)[-1], dry_run=True)
+    assert (job.status, job.format) == ("done", fmt)
+    assert job.read > 0
+
+
 @pytest.mark.parametrize("packing", ["gzip", "zip"])
 def test_compressed_uploads(catalogue: Catalogue, packing: str) -> None:
     data = VIETNAMESE.read_bytes()
@@ -288,6 +305,8 @@ def test_compressed_uploads(catalogue: Catalogue, packing: str) -> None:
         packed = buffer.getvalue()
     job = catalogue.load(packed)
     outcomes = list(catalogue.imports.outcomes(job.id))
+    # The format found is the job's, for one file; a zip's files each have their own.
+    assert job.format == ("mrk" if packing == "gzip" else None)
     if packing == "gzip":
         assert counts(job) == {"read": 19, "created": 19}
         assert {o.file for o in outcomes} == {None}
