@@ -107,6 +107,7 @@ def prepare(position: int, piece: Piece, context: Context) -> Prepared:
         org_code=context.org_code,
         summary=summary,
         number_width=len(str(context.first_number + position)),
+        field_bytes=parsed.field_bytes,  # accept() hands back the record as read
     )
     return Prepared(*reported, None, None, keys, stored)
 

@@ -224,10 +224,12 @@ def decode_record(
     # The text is Unicode now, whatever leader/09 said: its disagreements were reported above.
     leader = leader[:9] + "a" + leader[10:]
     lengths = None
+    field_bytes = None
     if normal:
+        field_bytes = tuple(body + FIELD_TERMINATOR for _, body in located)
         base = LEADER_LENGTH + 12 * len(located) + 1
-        lengths = (base + sum(len(body) + 1 for _, body in located) + 1, base)
-    return Decoded(new_record(leader, fields), offset, tuple(warnings), lengths)
+        lengths = (base + sum(len(body) for body in field_bytes) + 1, base)
+    return Decoded(new_record(leader, fields), offset, tuple(warnings), lengths, field_bytes)
 
 
 def _clean(data: bytes) -> bool:

@@ -61,6 +61,9 @@ _code = itemgetter(0)
 _value = itemgetter(1)
 _LEADER_FIXED = {9: "a", 10: "2", 11: "2", 20: "4", 21: "5", 22: "0", 23: "0"}
 
+# The repair that moves control fields (00X) before the data fields: their order changes.
+CONTROL_FIELD_ORDER = "control-field-order"
+
 
 def normalize(record: Record) -> tuple[Record, tuple[MarcProblem, ...]]:
     """Return a new, repaired record and warnings describing each repair.
@@ -104,7 +107,7 @@ def _normalize(
     if out_of_order:
         warnings.append(
             warning(
-                "control-field-order",
+                CONTROL_FIELD_ORDER,
                 "control fields (00X) moved before the data fields, as MARCXML requires",
             )
         )

@@ -23,6 +23,10 @@ class ParsedRecord:
     position: int
     offset: int | None
     warnings: tuple[MarcProblem, ...]
+    # Each of record.fields as ISO 2709 (its terminator included), in order, where the record
+    # was read from ISO 2709 needing no repair: the bytes as read, which writing the field gives
+    # again (see marc.stored_form). Only while record.fields is as it was read.
+    field_bytes: tuple[bytes, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +34,14 @@ class Decoded:
     """A record as a format reader decoded it, before normalisation and numbering.
 
     `normal_lengths` is (record length, base address) of its ISO 2709 form when the reader has
-    checked that no field needs any repair of normalize()'s, None when it has not."""
+    checked that no field needs any repair of normalize()'s, None when it has not; then
+    `field_bytes` holds each field's bytes as read (see ParsedRecord)."""
 
     record: Record
     offset: int | None
     warnings: tuple[MarcProblem, ...] = ()
     normal_lengths: tuple[int, int] | None = None
+    field_bytes: tuple[bytes, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from app.marc.iso2709 import decode_record, iso2709_frames, read_iso2709
 from app.marc.marcjson import read_json
 from app.marc.marcxml import read_marcxml
 from app.marc.mnemonic import read_mnemonic
-from app.marc.normalize import normalize_shared
+from app.marc.normalize import CONTROL_FIELD_ORDER, normalize_shared
 from app.marc.parsed import Decoded, ParsedRecord, RawRecord
 from app.marc.problems import MarcProblem, UnreadableRecord, error
 from app.marc.streams import PrefixedStream
@@ -81,7 +81,15 @@ def parse(raw: RawRecord) -> ParsedRecord | MarcProblem:
 def _parsed(item: Decoded, position: int) -> ParsedRecord:
     record, repairs = normalize_shared(item.record, normal_lengths=item.normal_lengths)
     warnings = tuple(w.at(position) for w in (*item.warnings, *repairs))
-    return ParsedRecord(record, position, item.offset, warnings)
+    return ParsedRecord(record, position, item.offset, warnings, _field_bytes(item, repairs))
+
+
+def _field_bytes(item: Decoded, repairs: tuple[MarcProblem, ...]) -> tuple[bytes, ...] | None:
+    """The decoded fields' bytes, while the normalised record's fields are the decoded ones in
+    their order: normalize() moves control fields first, and says so."""
+    if item.field_bytes is None or any(r.code == CONTROL_FIELD_ORDER for r in repairs):
+        return None
+    return item.field_bytes
 
 
 def read_one(data: bytes, fmt: Format | None = None) -> ParsedRecord:

@@ -37,13 +37,17 @@ def prepare_record(
     org_code: str,
     summary: marc.RecordSummary | None = None,
     number_width: int = 1,
+    field_bytes: tuple[bytes, ...] | None = None,
 ) -> PreparedRecord:
     """Prepare a record as read() returns it (normalised) for storage in this catalogue.
 
     `summary` is marc.summarize(record), when the caller has it already; `number_width` the
-    number of digits its number will likely have (see marc.stored_form)."""
+    number of digits its number will likely have, and `field_bytes` its fields as read (see
+    marc.stored_form)."""
     summary = summary if summary is not None else marc.summarize(record)
-    form = marc.stored_form(record, org_code=org_code, number_width=number_width)
+    form = marc.stored_form(
+        record, org_code=org_code, number_width=number_width, field_bytes=field_bytes
+    )
     # Numbering changes 001, 003, 005 and may add an 035: of what is stored from the summary,
     # only the system numbers (035) differ from the incoming record's.
     numbered = dataclasses.replace(summary, control_numbers=form.control_numbers)
