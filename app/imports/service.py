@@ -552,13 +552,14 @@ class ImportService:
         reader = _buffered(upload) if isinstance(upload, UploadStream) else upload
         for member, stream in record_streams(reader):
             records: BinaryIO | PrefixedStream = stream
+            found = fmt
             if fmt is None and member is None and on_detected is not None:
                 head = stream.read(HEAD_SIZE)
                 records = PrefixedStream(head, stream)
                 found = marc.detect_format(head)
                 if found is not None:
                     on_detected(found)
-            for item in marc.read_pieces(records, fmt):
+            for item in marc.read_pieces(records, found):
                 if isinstance(item, marc.MarcProblem) and item.code == "unreadable-file":
                     # Only an upload that cannot be read at all fails the job; one file of a
                     # zip that is not MARC (a README, say) is reported like a bad record.

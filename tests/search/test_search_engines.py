@@ -674,6 +674,17 @@ def test_a_title_match_past_the_newest_matches_but_counted_ranks_first(
     assert set(old_titles) <= {item.id for item in rest.items}
 
 
+def _every_page(service: RecordService, query: SearchQuery, *, totals: bool) -> list[int]:
+    seen: list[int] = []
+    after = None
+    while True:
+        page = service.search(query, limit=2, after=after, totals=totals and after is None)
+        seen.extend(item.id for item in page.items)
+        if page.next_key is None:
+            return seen
+        after = page.next_key
+
+
 def test_title_matches_are_looked_for_among_the_newest_count_bound_matches(
     database: Database,
     clock: SteppingClock,
@@ -694,33 +705,11 @@ def test_title_matches_are_looked_for_among_the_newest_count_bound_matches(
     recent_title = add("Thư viện mở")
     statistics()
     query = SearchForm(q="thu vien").query()
-    orders = []
-    for totals in (True, False):
-        seen: list[int] = []
-        after = None
-        while True:
-            page = service.search(query, limit=2, after=after, totals=totals and after is None)
-            seen.extend(item.id for item in page.items)
-            if page.next_key is None:
-                break
-            after = page.next_key
-        orders.append(seen)
-    with_totals, without = orders
+    with_totals, without = (_every_page(service, query, totals=totals) for totals in (True, False))
     assert with_totals == without
     assert with_totals[0] == recent_title  # a title match among the newest four
     assert with_totals[-1] == in_title  # beyond them: last, as the oldest match
     assert sorted(with_totals) == sorted([in_title, *in_notes, recent_title])
-
-
-def _every_page(service: RecordService, query: SearchQuery, *, totals: bool) -> list[int]:
-    seen: list[int] = []
-    after = None
-    while True:
-        page = service.search(query, limit=2, after=after, totals=totals and after is None)
-        seen.extend(item.id for item in page.items)
-        if page.next_key is None:
-            return seen
-        after = page.next_key
 
 
 @pytest.mark.parametrize(
